@@ -1,0 +1,109 @@
+#include "common/fault_spec.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "common/field_error.h"
+
+namespace injector {
+namespace {
+
+constexpr std::array<std::string_view, 4> kProtocols{"any", "tcp", "udp", "icmp"};
+constexpr std::array<std::string_view, 3> kDirections{"egress", "ingress", "both"};
+
+bool label_key_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/';
+}
+
+void validate_device(const std::string& dev) {
+  const bool bad_char = std::any_of(dev.begin(), dev.end(), [](char c) {
+    return c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)) || !std::isprint(static_cast<unsigned char>(c));
+  });
+  if (dev.empty() || dev.size() > SpecLimits::kMaxDeviceName || bad_char || dev == "." || dev == "..") {
+    throw FieldError("device", "'" + dev + "' is not a valid interface name",
+                     "1-15 printable characters without '/', ':' or spaces");
+  }
+}
+
+void validate_targets(const std::vector<Cidr>& list, const std::string& field) {
+  if (list.size() > SpecLimits::kMaxTargets) {
+    throw FieldError(field, std::to_string(list.size()) + " networks given",
+                     "at most " + std::to_string(SpecLimits::kMaxTargets));
+  }
+}
+
+void validate_match(const Match& m) {
+  if (m.to.empty() && m.from.empty()) {
+    throw FieldError("match.to", "no target networks given: a fault must name what it applies to",
+                     "one or more IPv4/IPv6 CIDRs in match.to and/or match.from");
+  }
+  validate_targets(m.to, "match.to");
+  validate_targets(m.from, "match.from");
+  // Ports need the transport header offset; that arrives with the full fault model.
+  if (m.dport) throw FieldError("match.dport", "port matching is not supported by this version", "omit it");
+  if (m.sport) throw FieldError("match.sport", "port matching is not supported by this version", "omit it");
+}
+
+void validate_labels(const std::map<std::string, std::string>& labels) {
+  if (labels.size() > SpecLimits::kMaxLabels) {
+    throw FieldError("labels", std::to_string(labels.size()) + " labels given",
+                     "at most " + std::to_string(SpecLimits::kMaxLabels));
+  }
+  for (const auto& [key, value] : labels) {
+    if (key.empty() || key.size() > SpecLimits::kMaxLabelKey || !std::all_of(key.begin(), key.end(), label_key_char)) {
+      throw FieldError("labels", "label key '" + key + "' is not valid", "1-63 characters from [A-Za-z0-9_.-/]");
+    }
+    const bool printable = std::all_of(value.begin(), value.end(),
+                                       [](char c) { return std::isprint(static_cast<unsigned char>(c)); });
+    if (value.size() > SpecLimits::kMaxLabelValue || !printable) {
+      throw FieldError("labels." + key, "label value is not valid", "0-255 printable ASCII characters");
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(Protocol p) { return kProtocols.at(static_cast<std::size_t>(p)); }
+std::string_view to_string(Direction d) { return kDirections.at(static_cast<std::size_t>(d)); }
+
+Protocol protocol_from_string(std::string_view s) {
+  for (std::size_t i = 0; i < kProtocols.size(); ++i) {
+    if (kProtocols[i] == s) return static_cast<Protocol>(i);
+  }
+  throw FieldError("match.protocol", "unknown protocol '" + std::string(s) + "'", "any, tcp, udp, icmp");
+}
+
+Direction direction_from_string(std::string_view s) {
+  for (std::size_t i = 0; i < kDirections.size(); ++i) {
+    if (kDirections[i] == s) return static_cast<Direction>(i);
+  }
+  throw FieldError("direction", "unknown direction '" + std::string(s) + "'", "egress, ingress, both");
+}
+
+void validate(const FaultSpec& spec) {
+  validate_device(spec.device);
+  validate_match(spec.match);
+  if (spec.direction != Direction::egress) {
+    throw FieldError("direction", "'" + std::string(to_string(spec.direction)) +
+                                      "' needs an ifb device, which this version does not build yet",
+                     "egress");
+  }
+  if (spec.impairments.empty()) {
+    throw FieldError("impairments", "no impairment given", "cut");
+  }
+  if (spec.lifetime.duration.count() < 0) {
+    throw FieldError("lifetime.duration_ms", "must not be negative", "a positive number of milliseconds, or 0 for the default");
+  }
+  validate_labels(spec.labels);
+}
+
+std::pair<std::string, std::string> parse_label(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    throw FieldError("labels", "'" + std::string(text) + "' is not KEY=VALUE", "KEY=VALUE, e.g. drill=game-day");
+  }
+  return {std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+}
+
+}  // namespace injector

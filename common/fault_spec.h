@@ -1,0 +1,87 @@
+#pragma once
+// The fault spec: one type from the CLI flags, through the JSON API, to the
+// netlink calls. A fault is {device, match, direction, impairments, lifetime,
+// labels}; new impairments are new optional members of Impairments, so the
+// API's shape does not change when they arrive.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/cidr.h"
+
+namespace injector {
+
+enum class Protocol : std::uint8_t { any, tcp, udp, icmp };
+enum class Direction : std::uint8_t { egress, ingress, both };
+
+std::string_view to_string(Protocol p);
+std::string_view to_string(Direction d);
+Protocol protocol_from_string(std::string_view s);    // throws FieldError("protocol", ...)
+Direction direction_from_string(std::string_view s);  // throws FieldError("direction", ...)
+
+struct PortRange {
+  std::uint16_t first = 0;
+  std::uint16_t last = 0;
+  friend bool operator==(const PortRange&, const PortRange&) = default;
+};
+
+// Which packets the fault applies to. Empty `to` and `from` lists are
+// wildcards, but at least one of them must be given (no accidental "cut all").
+struct Match {
+  std::vector<Cidr> to;    // destination networks
+  std::vector<Cidr> from;  // source networks
+  Protocol protocol = Protocol::any;
+  std::optional<PortRange> dport;
+  std::optional<PortRange> sport;
+  friend bool operator==(const Match&, const Match&) = default;
+};
+
+// Drop every matched packet: a fibre cut.
+struct CutImpairment {
+  friend bool operator==(const CutImpairment&, const CutImpairment&) = default;
+};
+
+struct Impairments {
+  std::optional<CutImpairment> cut;
+  bool empty() const { return !cut; }
+  friend bool operator==(const Impairments&, const Impairments&) = default;
+};
+
+struct Lifetime {
+  // Zero means "the daemon's default"; the daemon caps every lifetime.
+  std::chrono::milliseconds duration{0};
+  friend bool operator==(const Lifetime&, const Lifetime&) = default;
+};
+
+struct FaultSpec {
+  std::string device;
+  Match match;
+  Direction direction = Direction::egress;
+  Impairments impairments;
+  Lifetime lifetime;
+  std::map<std::string, std::string> labels;
+  friend bool operator==(const FaultSpec&, const FaultSpec&) = default;
+};
+
+// Hard limits on input, shared by CLI and daemon so both reject the same things.
+struct SpecLimits {
+  static constexpr std::size_t kMaxTargets = 65'536;  // per CIDR list; 10,000 must fit comfortably
+  static constexpr std::size_t kMaxLabels = 32;
+  static constexpr std::size_t kMaxLabelKey = 63;
+  static constexpr std::size_t kMaxLabelValue = 255;
+  static constexpr std::size_t kMaxDeviceName = 15;  // IFNAMSIZ - 1
+};
+
+// Everything that can be checked without the kernel. Throws FieldError naming
+// the field (e.g. "match.to[3]", "labels.team") and what is allowed.
+void validate(const FaultSpec& spec);
+
+// "K=V" -> {K, V}; throws FieldError("labels", ...).
+std::pair<std::string, std::string> parse_label(std::string_view text);
+
+}  // namespace injector

@@ -1,0 +1,140 @@
+#include "daemon/api_router.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/fault_json.h"
+#include "daemon/tc/handles.h"
+#include "common/version.h"
+
+namespace injector {
+namespace {
+
+using nlohmann::json;
+constexpr std::string_view kFaultsPath = "/v1/faults";
+
+http::Response reply(int status, const json& body) { return {status, body.dump() + "\n"}; }
+
+http::Response method_not_allowed(const std::string& method, const std::string& allowed) {
+  return reply(405, error_json("method_not_allowed", "method " + method + " is not allowed here", "method", allowed));
+}
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  return out;
+}
+
+std::string handle_text(std::uint32_t h) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%x:%x", h >> 16, h & 0xffff);
+  return buf;
+}
+
+// Runs an API action and turns each kind of failure into its status code.
+template <class Action>
+http::Response guarded(Action action) {
+  try {
+    return action();
+  } catch (const FieldError& e) {
+    return reply(400, error_json("invalid_field", e));
+  } catch (const nlohmann::json::exception& e) {
+    return reply(400, error_json("invalid_json", e.what(), "body", "a JSON fault spec"));
+  } catch (const ConflictError& e) {
+    return reply(409, error_json("conflict", e.what(), "device"));
+  } catch (const NotFoundError& e) {
+    return reply(404, error_json("not_found", e.what(), "id"));
+  } catch (const std::exception& e) {
+    spdlog::error("request failed: {}", e.what());
+    return reply(500, error_json("kernel_error", e.what()));
+  }
+}
+
+}  // namespace
+
+json ApiRouter::fault_json(const Fault& f) const {
+  const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(f.deadline - std::chrono::steady_clock::now());
+  json kernel = {{"device", f.spec.device},
+                 {"ifindex", f.ifindex},
+                 {"root", handle_text(tc::root_handle())},
+                 {"class", handle_text(tc::slot_class(f.slot))},
+                 {"leaf", handle_text(tc::slot_leaf_handle(f.slot))},
+                 {"filter_rules", f.filter_rules}};
+  json counters = json::object();
+  try {
+    counters["packets_dropped"] = engine_.counters(f).packets_dropped;
+  } catch (const std::exception& e) {
+    counters["error"] = e.what();
+  }
+  return {{"id", f.id},       {"state", "active"},
+          {"slot", f.slot},   {"spec", to_json(f.spec)},
+          {"created_at", iso8601(f.created_at)}, {"expires_at", iso8601(f.expires_at)},
+          {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
+          {"kernel", kernel}, {"counters", counters}};
+}
+
+http::Response ApiRouter::health() const {
+  return reply(200, {{"status", "ok"},
+                     {"version", kVersion},
+                     {"api", kApiVersion},
+                     {"faults_active", engine_.list().size()},
+                     {"limits",
+                      {{"default_lifetime_ms", engine_.config().default_lifetime.count()},
+                       {"max_lifetime_ms", engine_.config().max_lifetime.count()},
+                       {"max_body_bytes", info_.max_body_bytes},
+                       {"max_targets", SpecLimits::kMaxTargets}}}});
+}
+
+http::Response ApiRouter::faults(const http::Request& request) {
+  if (request.method == "GET") {
+    json list = json::array();
+    for (const Fault* f : engine_.list()) list.push_back(fault_json(*f));
+    return reply(200, {{"faults", list}});
+  }
+  if (request.method == "POST") {
+    const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded()) {
+      return reply(400, error_json("invalid_json", "request body is not valid JSON", "body", "a JSON fault spec"));
+    }
+    const Fault& f = engine_.apply(fault_spec_from_json(body));
+    return reply(201, fault_json(f));
+  }
+  if (request.method == "DELETE") return reply(200, {{"reverted", engine_.revert_all()}});
+  return method_not_allowed(request.method, "GET, POST, DELETE");
+}
+
+http::Response ApiRouter::one_fault(const http::Request& request, const std::string& id) {
+  if (request.method == "GET") {
+    const Fault* f = engine_.find(id);
+    if (!f) throw NotFoundError("no fault with id '" + id + "'");
+    return reply(200, fault_json(*f));
+  }
+  if (request.method == "DELETE") {
+    engine_.revert(id);
+    return reply(200, {{"reverted", json::array({id})}});
+  }
+  return method_not_allowed(request.method, "GET, DELETE");
+}
+
+http::Response ApiRouter::handle(const http::Request& request) {
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  return guarded([&] {
+    if (path == "/v1/health" || path == "/v1/version") {
+      if (request.method != "GET") return method_not_allowed(request.method, "GET");
+      return path == "/v1/health" ? health() : reply(200, {{"version", kVersion}, {"api", kApiVersion}});
+    }
+    if (path == kFaultsPath) return faults(request);
+    if (path.starts_with(std::string(kFaultsPath) + "/") && path.size() > kFaultsPath.size() + 1) {
+      return one_fault(request, path.substr(kFaultsPath.size() + 1));
+    }
+    return reply(404, error_json("not_found", "no such endpoint: " + path, "path",
+                                 "/v1/health, /v1/version, /v1/faults, /v1/faults/{id}"));
+  });
+}
+
+}  // namespace injector

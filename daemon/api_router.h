@@ -1,0 +1,32 @@
+#pragma once
+// The v1 HTTP API: maps requests to FaultEngine calls and errors to status
+// codes with a JSON body that names the field. See docs/api.md.
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/fault_engine.h"
+#include "daemon/http/http_server.h"
+
+namespace injector {
+
+struct ApiInfo {
+  std::size_t max_body_bytes = 0;
+};
+
+class ApiRouter {
+ public:
+  ApiRouter(FaultEngine& engine, ApiInfo info) : engine_(engine), info_(info) {}
+  http::Response handle(const http::Request& request);
+
+  nlohmann::json fault_json(const Fault& f) const;
+
+ private:
+  http::Response faults(const http::Request& request);
+  http::Response one_fault(const http::Request& request, const std::string& id);
+  http::Response health() const;
+
+  FaultEngine& engine_;
+  ApiInfo info_;
+};
+
+}  // namespace injector

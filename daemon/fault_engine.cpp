@@ -1,0 +1,210 @@
+#include "daemon/fault_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "common/duration.h"
+#include "common/fault_json.h"
+#include "common/field_error.h"
+#include "daemon/tc/handles.h"
+
+namespace injector {
+namespace {
+
+std::string new_fault_id() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "f-";
+  std::uint64_t bits = rng();
+  for (int i = 0; i < 12; ++i, bits >>= 4) id += kHex[bits & 0xf];
+  return id;
+}
+
+std::string root_text(const tc::RootQdisc& r) {
+  char handle[16];
+  std::snprintf(handle, sizeof handle, "%x:", r.handle >> 16);
+  return (r.kind.empty() ? std::string("none") : r.kind) + " " + handle;
+}
+
+}  // namespace
+
+FaultEngine::FaultEngine(tc::TcBackend& backend, Journal* journal, EngineConfig config, Clock clock)
+    : backend_(backend), journal_(journal), config_(config), clock_(std::move(clock)) {}
+
+std::vector<int> FaultEngine::cleanup_leftovers() {
+  std::vector<int> cleaned = backend_.devices_with_our_root();
+  for (int ifindex : cleaned) {
+    spdlog::warn("removing traffic control left by a previous run on ifindex {}", ifindex);
+    backend_.remove_root(ifindex);
+  }
+  record();
+  return cleaned;
+}
+
+std::chrono::milliseconds FaultEngine::resolve_lifetime(std::chrono::milliseconds asked) const {
+  if (asked.count() == 0) return config_.default_lifetime;
+  if (asked > config_.max_lifetime) {
+    throw FieldError("lifetime.duration_ms",
+                     format_duration(asked) + " is longer than this daemon's cap of " +
+                         format_duration(config_.max_lifetime),
+                     "1 to " + std::to_string(config_.max_lifetime.count()) + " ms");
+  }
+  return asked;
+}
+
+int FaultEngine::allocate_slot(int ifindex) const {
+  const int slot = tc::first_free_slot([&](int s) {
+    for (const auto& [id, f] : faults_) {
+      if (f.ifindex == ifindex && f.slot == s) return true;
+    }
+    return false;
+  });
+  if (slot == 0) {
+    throw FieldError("device", "already carries " + std::to_string(tc::kMaxSlots) + " faults",
+                     "revert some faults first");
+  }
+  return slot;
+}
+
+const Fault& FaultEngine::apply(FaultSpec spec) {
+  validate(spec);
+  spec.lifetime.duration = resolve_lifetime(spec.lifetime.duration);
+  const auto rules = tc::rules_for_match(spec.match);
+  const int ifindex = backend_.ifindex(spec.device);
+  if (ifindex == 0) {
+    throw FieldError("device", "no device named '" + spec.device + "' in the daemon's network namespace",
+                     "an existing interface, e.g. eth0");
+  }
+  Fault fault;
+  fault.id = new_fault_id();
+  fault.ifindex = ifindex;
+  fault.slot = allocate_slot(ifindex);
+  fault.filter_rules = rules.size();
+  fault.created_at = std::chrono::system_clock::now();
+  fault.expires_at = fault.created_at + spec.lifetime.duration;
+  fault.deadline = clock_() + spec.lifetime.duration;
+  fault.spec = std::move(spec);
+  const std::string id = fault.id;
+  install(std::move(fault), rules);
+  const Fault& applied = faults_.at(id);
+  spdlog::info("applied fault {} on {} (slot {}, {} filter rules, lifetime {})", id, applied.spec.device,
+               applied.slot, rules.size(), format_duration(applied.spec.lifetime.duration));
+  return applied;
+}
+
+void FaultEngine::install(Fault fault, const std::vector<tc::U32Rule>& rules) {
+  auto dev = devices_.find(fault.ifindex);
+  const bool first_on_device = dev == devices_.end();
+  tc::RootQdisc root = backend_.root_qdisc(fault.ifindex);
+  if (root.owner == tc::RootOwner::foreign) {
+    throw ConflictError("device " + fault.spec.device + " has a root qdisc (" + root_text(root) +
+                        ") that injectord does not own; refusing to touch it. Remove it or use another device.");
+  }
+  if (first_on_device && root.owner == tc::RootOwner::ours) {
+    throw ConflictError("device " + fault.spec.device + " has an injectord root qdisc (fa17:) that this daemon "
+                        "does not hold; is another injectord running in this network namespace?");
+  }
+  if (first_on_device) {
+    dev = devices_.emplace(fault.ifindex, DeviceState{fault.spec.device, root, 0}).first;
+  }
+  ++dev->second.faults;
+  const int ifindex = fault.ifindex, slot = fault.slot;
+  const std::string id = fault.id;
+  faults_.emplace(id, std::move(fault));
+  record();  // intent first: a crash from here on leaves a journal that explains the kernel
+  try {
+    if (first_on_device) backend_.install_root(ifindex);
+    backend_.install_cut(ifindex, slot, rules);
+  } catch (...) {
+    faults_.erase(id);
+    if (--dev->second.faults == 0) {
+      if (first_on_device) backend_.remove_root(ifindex);
+      devices_.erase(dev);
+    }
+    record();
+    throw;
+  }
+}
+
+void FaultEngine::uninstall(const Fault& fault) {
+  auto dev = devices_.find(fault.ifindex);
+  if (dev != devices_.end() && dev->second.faults == 1) {
+    backend_.remove_root(fault.ifindex);  // one step removes the class, leaf and filters too
+    const tc::RootQdisc now = backend_.root_qdisc(fault.ifindex);
+    if (now.kind != dev->second.root_before.kind && backend_.ifindex(dev->second.name) != 0) {
+      spdlog::warn("{}: root qdisc is now {} but was {} before the first fault", dev->second.name, root_text(now),
+                   root_text(dev->second.root_before));
+    }
+    devices_.erase(dev);
+    return;
+  }
+  backend_.remove_fault(fault.ifindex, fault.slot);
+  if (dev != devices_.end()) --dev->second.faults;
+}
+
+void FaultEngine::revert(const std::string& id) {
+  auto it = faults_.find(id);
+  if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
+  uninstall(it->second);
+  spdlog::info("reverted fault {} on {}", id, it->second.spec.device);
+  faults_.erase(it);
+  record();
+}
+
+std::vector<std::string> FaultEngine::revert_all() {
+  std::vector<std::string> ids;
+  for (const auto& [id, f] : faults_) ids.push_back(id);
+  for (const auto& id : ids) revert(id);
+  return ids;
+}
+
+std::vector<std::string> FaultEngine::expire_due() {
+  std::vector<std::string> due;
+  const SteadyTime now = clock_();
+  for (const auto& [id, f] : faults_) {
+    if (f.deadline <= now) due.push_back(id);
+  }
+  for (const auto& id : due) {
+    spdlog::info("fault {} reached the end of its lifetime", id);
+    revert(id);
+  }
+  return due;
+}
+
+std::optional<SteadyTime> FaultEngine::next_deadline() const {
+  std::optional<SteadyTime> next;
+  for (const auto& [id, f] : faults_) {
+    if (!next || f.deadline < *next) next = f.deadline;
+  }
+  return next;
+}
+
+const Fault* FaultEngine::find(const std::string& id) const {
+  auto it = faults_.find(id);
+  return it == faults_.end() ? nullptr : &it->second;
+}
+
+std::vector<const Fault*> FaultEngine::list() const {
+  std::vector<const Fault*> out;
+  for (const auto& [id, f] : faults_) out.push_back(&f);
+  return out;
+}
+
+void FaultEngine::record() {
+  if (!journal_) return;
+  nlohmann::json faults = nlohmann::json::array();
+  for (const auto& [id, f] : faults_) {
+    faults.push_back({{"id", id}, {"ifindex", f.ifindex}, {"slot", f.slot}, {"spec", to_json(f.spec)},
+                      {"expires_at_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 f.expires_at.time_since_epoch()).count()}});
+  }
+  nlohmann::json devices = nlohmann::json::array();
+  for (const auto& [ifindex, d] : devices_) {
+    devices.push_back({{"ifindex", ifindex}, {"name", d.name}, {"root_before", {{"kind", d.root_before.kind},
+                                                                                  {"handle", d.root_before.handle}}}});
+  }
+  journal_->save({{"version", 1}, {"faults", faults}, {"devices", devices}});
+}
+
+}  // namespace injector

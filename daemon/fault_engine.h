@@ -1,0 +1,93 @@
+#pragma once
+// The daemon's faults: validation that needs the kernel, slot allocation,
+// lifetimes, the journal, and the order of kernel changes. It talks to the
+// kernel only through TcBackend, so it is unit-tested with a fake.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/fault_spec.h"
+#include "daemon/journal.h"
+#include "daemon/tc/tc_backend.h"
+
+namespace injector {
+
+// The device holds traffic control that is not ours: refuse, touch nothing (HTTP 409).
+class ConflictError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+// No fault with that id (HTTP 404).
+class NotFoundError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct EngineConfig {
+  std::chrono::milliseconds default_lifetime = std::chrono::minutes(10);
+  std::chrono::milliseconds max_lifetime = std::chrono::hours(24);
+};
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct Fault {
+  std::string id;
+  FaultSpec spec;  // lifetime resolved: never 0
+  int ifindex = 0;
+  int slot = 0;
+  std::size_t filter_rules = 0;
+  std::chrono::system_clock::time_point created_at;
+  std::chrono::system_clock::time_point expires_at;
+  SteadyTime deadline;
+};
+
+class FaultEngine {
+ public:
+  using Clock = std::function<SteadyTime()>;
+  FaultEngine(tc::TcBackend& backend, Journal* journal, EngineConfig config,
+              Clock clock = [] { return std::chrono::steady_clock::now(); });
+
+  // Removes whatever a previous run of the daemon left in the kernel (our
+  // HTB roots), then starts an empty journal. Returns the devices cleaned.
+  std::vector<int> cleanup_leftovers();
+
+  // Throws FieldError (bad input, nothing changed), ConflictError, or a
+  // runtime error from the kernel after undoing any partial change.
+  const Fault& apply(FaultSpec spec);
+  void revert(const std::string& id);  // throws NotFoundError
+  std::vector<std::string> revert_all();
+
+  std::vector<std::string> expire_due();  // reverts faults whose lifetime ended
+  std::optional<SteadyTime> next_deadline() const;
+
+  const Fault* find(const std::string& id) const;
+  std::vector<const Fault*> list() const;
+  tc::FaultCounters counters(const Fault& f) const { return backend_.counters(f.ifindex, f.slot); }
+  const EngineConfig& config() const { return config_; }
+
+ private:
+  struct DeviceState {
+    std::string name;
+    tc::RootQdisc root_before;  // what to expect back after the last revert
+    int faults = 0;
+  };
+  int allocate_slot(int ifindex) const;
+  std::chrono::milliseconds resolve_lifetime(std::chrono::milliseconds asked) const;
+  void install(Fault fault, const std::vector<tc::U32Rule>& rules);
+  void uninstall(const Fault& fault);
+  void record();
+
+  tc::TcBackend& backend_;
+  Journal* journal_;
+  EngineConfig config_;
+  Clock clock_;
+  std::map<std::string, Fault> faults_;
+  std::map<int, DeviceState> devices_;
+};
+
+}  // namespace injector

@@ -1,0 +1,61 @@
+#pragma once
+// HTTP/1.1 server on a Unix stream socket, driven by one asio::io_context.
+// The daemon runs everything (API, timers, signals) on that single thread, so
+// handlers never race with each other and need no locks.
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace injector::http {
+
+// Who is on the other end of the socket, from SO_PEERCRED.
+struct PeerCredentials {
+  pid_t pid = -1;
+  uid_t uid = static_cast<uid_t>(-1);
+  gid_t gid = static_cast<gid_t>(-1);
+};
+
+struct Request {
+  std::string method;  // "GET", "POST", "DELETE", ...
+  std::string target;  // path plus optional query, e.g. "/v1/faults?label=a%3Db"
+  std::string body;
+  PeerCredentials peer;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  std::string socket_path;
+  unsigned mode = 0660;                       // applied to the socket file
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+};
+
+class UnixHttpServer {
+ public:
+  // Binds and listens at once; throws std::system_error naming the path on failure.
+  // A stale socket file at the path (nobody listening) is replaced; a live one is an error.
+  UnixHttpServer(boost::asio::io_context& io, ServerOptions options, Handler handler);
+  ~UnixHttpServer();  // closes the listener and unlinks the socket file; never throws
+  UnixHttpServer(const UnixHttpServer&) = delete;
+  UnixHttpServer& operator=(const UnixHttpServer&) = delete;
+
+  void stop();  // stop accepting, close open connections, unlink the socket
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace injector::http

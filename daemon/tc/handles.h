@@ -1,0 +1,42 @@
+#pragma once
+// The traffic-control handles the daemon uses. Every object we create hangs
+// under one HTB root whose major number is 0xfa17 ("fa17" ~ "fault"), so what
+// is ours is recognisable on sight (`tc qdisc show` prints "htb fa17: root")
+// and anything else is someone else's.
+//
+//   fa17:      HTB root (default class fa17:1)
+//   fa17:1     pass class: all unmatched traffic, unshaped
+//   fa17:1xx   one class per fault slot s: minor 0x100 + s
+//   f0xx:      the leaf qdisc of slot s: major 0xf000 + s
+//   prio 1     the ND exemption filters (IPv6 neighbour discovery never cut)
+//   prio 0x100 + 2s / 0x101 + 2s   slot s's IPv4 / IPv6 u32 filters
+//
+// The kernel keeps one filter chain per (priority, protocol) and refuses a
+// second protocol at a used priority, hence two priorities per slot.
+
+#include <cstdint>
+
+namespace injector::tc {
+
+inline constexpr std::uint32_t kRootMajor = 0xfa17;
+inline constexpr int kMaxSlots = 1024;  // leaf majors stay below 0xfa17
+
+std::uint32_t root_handle();        // fa17:0
+std::uint32_t pass_class();         // fa17:1
+std::uint32_t slot_class(int slot);  // fa17:(0x100 + slot)
+std::uint32_t slot_leaf_handle(int slot);
+std::uint16_t slot_filter_prio(int slot, bool ipv6);
+inline constexpr std::uint16_t kNdExemptPrio = 1;
+
+bool is_our_root(std::uint32_t handle);  // major == 0xfa17
+
+// Lowest free slot in [1, kMaxSlots], given a predicate for "in use"; 0 when full.
+template <class InUse>
+int first_free_slot(InUse in_use) {
+  for (int s = 1; s <= kMaxSlots; ++s) {
+    if (!in_use(s)) return s;
+  }
+  return 0;
+}
+
+}  // namespace injector::tc

@@ -1,0 +1,79 @@
+#include "daemon/tc/htb_root.h"
+
+#include <linux/pkt_sched.h>
+#include <netlink/route/class.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/htb.h>
+
+#include "daemon/tc/handles.h"
+#include "daemon/tc/qdisc_dump.h"
+#include "daemon/tc/u32_filter.h"
+
+namespace injector::tc {
+namespace {
+
+constexpr std::uint64_t kUnlimitedBytesPerSec = 100'000'000'000ull / 8;  // 100 Gbit/s
+constexpr std::uint32_t kQuantum = 200'000;  // HTB's own upper clamp; set so it does not warn
+
+nl::Ptr<rtnl_qdisc> root_qdisc_object(int ifindex) {
+  auto q = nl::owned(rtnl_qdisc_alloc(), "qdisc");
+  rtnl_tc_set_ifindex(TC_CAST(q.get()), ifindex);
+  rtnl_tc_set_parent(TC_CAST(q.get()), TC_H_ROOT);
+  rtnl_tc_set_handle(TC_CAST(q.get()), root_handle());
+  return q;
+}
+
+}  // namespace
+
+RootQdisc read_root_qdisc(const nl::Socket& sock, int ifindex) {
+  RootQdisc root;  // no root at all counts as the kernel's default
+  for (const auto& q : dump_qdiscs(sock, ifindex)) {
+    if (q.parent != TC_H_ROOT) continue;
+    root.kind = q.kind;
+    root.handle = q.handle;
+    if (is_our_root(q.handle)) {
+      root.owner = RootOwner::ours;
+    } else if (q.handle != 0) {
+      root.owner = RootOwner::foreign;
+    }
+  }
+  return root;
+}
+
+void add_pass_through_class(const nl::Socket& sock, int ifindex, std::uint32_t classid) {
+  auto cl = nl::owned(rtnl_class_alloc(), "class");
+  rtnl_tc_set_ifindex(TC_CAST(cl.get()), ifindex);
+  rtnl_tc_set_parent(TC_CAST(cl.get()), root_handle());
+  rtnl_tc_set_handle(TC_CAST(cl.get()), classid);
+  nl::check("set class kind htb", rtnl_tc_set_kind(TC_CAST(cl.get()), "htb"));
+  nl::check("set htb rate", rtnl_htb_set_rate64(cl.get(), kUnlimitedBytesPerSec));
+  nl::check("set htb ceil", rtnl_htb_set_ceil64(cl.get(), kUnlimitedBytesPerSec));
+  nl::check("set htb quantum", rtnl_htb_set_quantum(cl.get(), kQuantum));
+  nl::check("add htb class", rtnl_class_add(sock.get(), cl.get(), NLM_F_CREATE | NLM_F_EXCL));
+}
+
+void add_htb_root(const nl::Socket& sock, int ifindex) {
+  auto q = root_qdisc_object(ifindex);
+  nl::check("set qdisc kind htb", rtnl_tc_set_kind(TC_CAST(q.get()), "htb"));
+  nl::check("set htb default class", rtnl_htb_set_defcls(q.get(), TC_H_MIN(pass_class())));
+  // NLM_F_EXCL without NLM_F_REPLACE: if anyone else got a root in first, fail instead of replacing it.
+  nl::check("add htb root qdisc fa17:", rtnl_qdisc_add(sock.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL));
+  try {
+    add_pass_through_class(sock, ifindex, pass_class());
+    for (const auto& rule : neighbour_discovery_rules()) {
+      add_u32_filter(sock, ifindex, kNdExemptPrio, rule, pass_class());
+    }
+  } catch (...) {
+    delete_htb_root(sock, ifindex);
+    throw;
+  }
+}
+
+void delete_htb_root(const nl::Socket& sock, int ifindex) {
+  // Deleting the root removes every class, leaf and filter under it in one step.
+  auto q = root_qdisc_object(ifindex);
+  const int rc = rtnl_qdisc_delete(sock.get(), q.get());
+  if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_INVAL) nl::check("delete htb root qdisc fa17:", rc);
+}
+
+}  // namespace injector::tc

@@ -1,0 +1,24 @@
+#pragma once
+// Our HTB root on a device: the qdisc fa17:, its pass class fa17:1 (default
+// for every unmatched packet, unshaped) and the IPv6 neighbour-discovery
+// exemption filters. Also the one place that looks at a device's root qdisc
+// and decides whose it is.
+
+#include <cstdint>
+
+#include "daemon/netlink/nl_socket.h"
+#include "daemon/tc/tc_backend.h"
+
+namespace injector::tc {
+
+// A root qdisc with handle 0 is the kernel's own default (noqueue,
+// pfifo_fast, mq, ...): anything a user or tool adds gets a non-zero handle.
+RootQdisc read_root_qdisc(const nl::Socket& sock, int ifindex);
+
+void add_htb_root(const nl::Socket& sock, int ifindex);  // all-or-nothing
+void delete_htb_root(const nl::Socket& sock, int ifindex);
+
+// An HTB class under our root that never limits (rate = ceil = 100 Gbit/s).
+void add_pass_through_class(const nl::Socket& sock, int ifindex, std::uint32_t classid);
+
+}  // namespace injector::tc

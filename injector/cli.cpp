@@ -1,0 +1,198 @@
+#include "injector/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "common/duration.h"
+#include "common/fault_json.h"
+#include "common/field_error.h"
+#include "common/version.h"
+#include "injector/http_client.h"
+#include "injector/output.h"
+
+namespace injector::cli {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kExitCodes =
+    "Exit codes:\n"
+    "  0  success\n"
+    "  1  unexpected failure in the CLI\n"
+    "  2  bad flags or values (nothing was sent)\n"
+    "  3  the daemon could not be reached\n"
+    "  4  the daemon rejected the request as invalid\n"
+    "  5  no such fault\n"
+    "  6  the device holds traffic control injectord does not own\n"
+    "  7  the daemon failed to apply or revert (kernel error)\n";
+
+constexpr const char* kExamples =
+    "Examples:\n"
+    "  injector fault apply --daemon unix:/run/injector/injectord.sock cut --dev eth0 --to 10.77.2.0/24,fd77:0:2::/64 --for 5m\n"
+    "  injector fault apply cut --dev eth0 --to @sh-networks.txt --label drill=hz-sh\n"
+    "  injector fault list --output json\n"
+    "  injector fault revert f-0123456789ab\n"
+    "  injector fault revert --all\n";
+
+struct Common {
+  std::string daemon = "unix:/run/injector/injectord.sock";
+  std::string output = "text";
+};
+
+struct CutFlags {
+  std::string device;
+  std::vector<std::string> to, from, labels;
+  std::string protocol = "any";
+  std::string lifetime;
+};
+
+int exit_for_status(int status) {
+  if (status == 404) return kNotFound;
+  if (status == 409) return kConflict;
+  if (status >= 500) return kDaemonFailed;
+  return kRejected;
+}
+
+// Sends one request; prints the error and returns its exit code, or returns kOk with `answer` filled.
+int call(const Common& c, const char* method, const std::string& target, const std::string& body, json& answer,
+         std::ostream& err) {
+  const auto result = client::http_request(client::Endpoint::parse(c.daemon), method, target, body);
+  answer = json::parse(result.body, nullptr, false);
+  if (result.status >= 200 && result.status < 300 && !answer.is_discarded()) return kOk;
+  err << "injector: error: " << describe_error(answer, result.status) << "\n";
+  return exit_for_status(result.status);
+}
+
+std::vector<Cidr> parse_cidrs(const std::vector<std::string>& values, const std::string& flag) {
+  std::vector<Cidr> out;
+  for (const auto& text : expand_targets(values)) {
+    try {
+      out.push_back(Cidr::parse(text));
+    } catch (const std::invalid_argument& e) {
+      throw FieldError(flag, e.what(), "IPv4/IPv6 CIDRs, comma-separated, or @FILE");
+    }
+  }
+  return out;
+}
+
+FaultSpec cut_spec(const CutFlags& f) {
+  FaultSpec spec;
+  spec.device = f.device;
+  spec.match.to = parse_cidrs(f.to, "--to");
+  spec.match.from = parse_cidrs(f.from, "--from");
+  spec.match.protocol = protocol_from_string(f.protocol);
+  spec.impairments.cut = CutImpairment{};
+  if (!f.lifetime.empty()) {
+    try {
+      spec.lifetime.duration = parse_duration(f.lifetime);
+    } catch (const std::invalid_argument& e) {
+      throw FieldError("--for", e.what());
+    }
+  }
+  for (const auto& l : f.labels) spec.labels.insert(parse_label(l));
+  validate(spec);  // the same checks the daemon makes, before anything is sent
+  return spec;
+}
+
+void add_cut_command(CLI::App& apply, CutFlags& f) {
+  auto* cut = apply.add_subcommand("cut", "Drop every packet to the given networks (a fibre cut)");
+  cut->fallthrough();
+  cut->add_option("--dev", f.device, "Device whose egress traffic is cut, e.g. eth0")->required();
+  cut->add_option("--to", f.to, "Destination CIDRs, comma-separated, or @FILE")->delimiter(',');
+  cut->add_option("--from", f.from, "Source CIDRs, comma-separated, or @FILE")->delimiter(',');
+  cut->add_option("--proto", f.protocol, "any, tcp, udp or icmp")->capture_default_str();
+  cut->add_option("--for", f.lifetime, "Lifetime, e.g. 90s, 10m (default: the daemon's, 10m)");
+  cut->add_option("--label", f.labels, "KEY=VALUE, repeatable");
+}
+
+}  // namespace
+
+std::vector<std::string> expand_targets(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& v : values) {
+    if (!v.starts_with("@")) {
+      if (!v.empty()) out.push_back(v);
+      continue;
+    }
+    std::ifstream in(v.substr(1));
+    if (!in) throw FieldError("--to", "cannot read target file '" + v.substr(1) + "'");
+    std::string line;
+    while (std::getline(in, line)) {
+      line = line.substr(0, line.find('#'));
+      for (char& ch : line) if (ch == ',' || ch == '\t' || ch == '\r') ch = ' ';
+      std::istringstream words(line);
+      for (std::string w; words >> w;) out.push_back(w);
+    }
+  }
+  return out;
+}
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{"injector: apply network faults through injectord daemons", "injector"};
+  app.footer(std::string("\n") + kExamples + "\n" + kExitCodes);
+  app.set_version_flag("--version", std::string("injector ") + kVersion);
+  app.require_subcommand(1);
+  Common common;
+  auto* fault = app.add_subcommand("fault", "Apply, list and revert faults on one daemon");
+  fault->require_subcommand(1);
+  fault->add_option("--daemon", common.daemon, "Daemon endpoint, unix:/PATH")->envname("INJECTOR_DAEMON")->capture_default_str();
+  fault->add_option("--output", common.output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+
+  auto* apply = fault->add_subcommand("apply", "Apply a fault; prints its id")->fallthrough();
+  apply->require_subcommand(1);
+  CutFlags cut;
+  add_cut_command(*apply, cut);
+  auto* list = fault->add_subcommand("list", "List the daemon's active faults")->fallthrough();
+  std::string id;
+  auto* get = fault->add_subcommand("get", "Show one fault")->fallthrough();
+  get->add_option("id", id, "Fault id")->required();
+  bool all = false;
+  auto* revert = fault->add_subcommand("revert", "Revert one fault, or every fault with --all")->fallthrough();
+  revert->add_option("id", id, "Fault id");
+  revert->add_flag("--all", all, "Revert every fault this daemon holds");
+
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+    json answer;
+    int rc = kOk;
+    if (apply->got_subcommand("cut")) {
+      rc = call(common, "POST", "/v1/faults", to_json(cut_spec(cut)).dump(), answer, err);
+      if (rc == kOk) out << (common.output == "json" ? answer.dump(2) : answer.value("id", "")) << "\n";
+    } else if (list->parsed()) {
+      rc = call(common, "GET", "/v1/faults", "", answer, err);
+      if (rc == kOk) common.output == "json" ? void(out << answer.dump(2) << "\n") : print_fault_table(answer["faults"], out);
+    } else if (get->parsed()) {
+      rc = call(common, "GET", "/v1/faults/" + id, "", answer, err);
+      if (rc == kOk) common.output == "json" ? void(out << answer.dump(2) << "\n") : print_fault_detail(answer, out);
+    } else if (revert->parsed()) {
+      if (all == !id.empty()) throw FieldError("revert", "give a fault id or --all, not both or neither");
+      rc = call(common, "DELETE", all ? "/v1/faults" : "/v1/faults/" + id, "", answer, err);
+      if (rc == kOk && common.output == "json") out << answer.dump(2) << "\n";
+      if (rc == kOk && common.output != "json") {
+        for (const auto& r : answer["reverted"]) out << "reverted " << r.get<std::string>() << "\n";
+        if (answer["reverted"].empty()) out << "nothing to revert\n";
+      }
+    }
+    return rc;
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e, out, err);
+    return code == 0 ? kOk : kUsage;
+  } catch (const FieldError& e) {
+    err << "injector: error: " << e.what() << "\n";
+    return kUsage;
+  } catch (const std::invalid_argument& e) {
+    err << "injector: error: " << e.what() << "\n";
+    return kUsage;
+  } catch (const client::UnreachableError& e) {
+    err << "injector: error: " << e.what() << "\n";
+    return kUnreachable;
+  } catch (const std::exception& e) {
+    err << "injector: error: " << e.what() << "\n";
+    return kInternal;
+  }
+}
+
+}  // namespace injector::cli

@@ -1,0 +1,29 @@
+#pragma once
+// The `injector` command line: builds a FaultSpec from flags, sends it to a
+// daemon, prints the answer. run() is the whole program minus main(), so the
+// tests drive it with argv and read what it printed.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace injector::cli {
+
+// Exit codes, documented in --help and README.md.
+enum ExitCode : int {
+  kOk = 0,
+  kInternal = 1,      // unexpected failure in the CLI itself
+  kUsage = 2,         // bad flags or values; nothing was sent
+  kUnreachable = 3,   // the daemon could not be reached
+  kRejected = 4,      // the daemon refused the request as invalid (HTTP 400/405/413)
+  kNotFound = 5,      // no such fault (HTTP 404)
+  kConflict = 6,      // the device holds traffic control we do not own (HTTP 409)
+  kDaemonFailed = 7,  // the daemon tried and failed (HTTP 5xx)
+};
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// "10.0.0.0/8,fd00::/64" or "@file" (one or more CIDRs per line, '#' comments).
+std::vector<std::string> expand_targets(const std::vector<std::string>& values);
+
+}  // namespace injector::cli

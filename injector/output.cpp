@@ -1,0 +1,87 @@
+#include "injector/output.h"
+
+#include <iomanip>
+#include <sstream>
+
+namespace injector::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string impairment_names(const json& spec) {
+  std::string names;
+  const json impairments = spec.value("impairments", json::object());
+  for (const auto& [name, value] : impairments.items()) {
+    names += (names.empty() ? "" : "+") + name;
+  }
+  return names;
+}
+
+std::string joined(const json& list, std::size_t max_items) {
+  std::string s;
+  std::size_t n = 0;
+  for (const auto& item : list) {
+    if (n == max_items) return s + ",… (" + std::to_string(list.size()) + " in all)";
+    s += (n++ ? "," : "") + item.get<std::string>();
+  }
+  return s.empty() ? "-" : s;
+}
+
+std::string labels_text(const json& labels) {
+  std::string s;
+  for (const auto& [k, v] : labels.items()) s += (s.empty() ? "" : ",") + k + "=" + v.get<std::string>();
+  return s.empty() ? "-" : s;
+}
+
+std::string seconds_left(const json& fault) {
+  std::ostringstream s;
+  s << fault.value("expires_in_ms", 0) / 1000 << "s";
+  return s.str();
+}
+
+}  // namespace
+
+void print_fault_table(const json& faults, std::ostream& out) {
+  if (faults.empty()) {
+    out << "no active faults\n";
+    return;
+  }
+  out << std::left << std::setw(16) << "ID" << std::setw(10) << "DEVICE" << std::setw(10) << "KIND"
+      << std::setw(36) << "TO" << std::setw(10) << "EXPIRES" << std::setw(10) << "DROPPED" << "LABELS\n";
+  for (const auto& f : faults) {
+    const json& spec = f.at("spec");
+    out << std::left << std::setw(16) << f.value("id", "?") << std::setw(10) << spec.value("device", "?")
+        << std::setw(10) << impairment_names(spec) << std::setw(36) << joined(spec.at("match").value("to", json::array()), 2)
+        << std::setw(10) << seconds_left(f) << std::setw(10)
+        << f.value("counters", json::object()).value("packets_dropped", 0) << labels_text(spec.value("labels", json::object()))
+        << "\n";
+  }
+}
+
+void print_fault_detail(const json& f, std::ostream& out) {
+  const json& spec = f.at("spec");
+  const json& match = spec.at("match");
+  out << "id:         " << f.value("id", "?") << "\n"
+      << "kind:       " << impairment_names(spec) << " (" << spec.value("direction", "egress") << ")\n"
+      << "device:     " << spec.value("device", "?") << "\n"
+      << "to:         " << joined(match.value("to", json::array()), 8) << "\n"
+      << "from:       " << joined(match.value("from", json::array()), 8) << "\n"
+      << "protocol:   " << match.value("protocol", "any") << "\n"
+      << "created:    " << f.value("created_at", "?") << "\n"
+      << "expires:    " << f.value("expires_at", "?") << " (in " << seconds_left(f) << ")\n"
+      << "labels:     " << labels_text(spec.value("labels", json::object())) << "\n"
+      << "kernel:     class " << f["kernel"].value("class", "?") << ", leaf " << f["kernel"].value("leaf", "?") << ", "
+      << f["kernel"].value("filter_rules", 0) << " u32 filters\n"
+      << "dropped:    " << f.value("counters", json::object()).value("packets_dropped", 0) << " packets\n";
+}
+
+std::string describe_error(const json& body, int status) {
+  if (!body.is_object() || !body.contains("error")) return "daemon answered HTTP " + std::to_string(status);
+  const json& e = body["error"];
+  std::string text = e.value("message", "unknown error");
+  if (e.contains("field")) text = e["field"].get<std::string>() + ": " + text;
+  if (e.contains("allowed")) text += " (allowed: " + e["allowed"].get<std::string>() + ")";
+  return text;
+}
+
+}  // namespace injector::cli

@@ -1,0 +1,127 @@
+// The cut fault on real traffic: three namespaces, a daemon in site a, and
+// measured delivery to sites b and c before, during and after each fault.
+
+#include <csignal>
+#include <thread>
+
+#include "integration/daemon_fixture.h"
+
+namespace injector::testing {
+namespace {
+
+using nlohmann::json;
+using Cut = DaemonInLab;
+
+std::vector<std::string> site_b() { return {ThreeSiteLab::v4_net('b'), ThreeSiteLab::v6_net('b')}; }
+
+TEST_F(Cut, DropsTrafficToTheTargetOnlyV4AndV6) {
+  for (bool v6 : {false, true}) {
+    ASSERT_EQ(udp('a', 'b', v6), 20) << "baseline to b, v6=" << v6;
+    ASSERT_EQ(udp('a', 'c', v6), 20) << "baseline to c, v6=" << v6;
+  }
+  const std::string id = apply_cut(site_b());
+  ASSERT_FALSE(id.empty());
+  for (bool v6 : {false, true}) {
+    EXPECT_EQ(udp('a', 'b', v6), 0) << "to b during the cut, v6=" << v6;
+    EXPECT_EQ(udp('a', 'c', v6), 20) << "to c during the cut, v6=" << v6;
+    EXPECT_FALSE(tcp('a', 'b', v6)) << "TCP to b during the cut, v6=" << v6;
+    EXPECT_TRUE(tcp('a', 'c', v6)) << "TCP to c during the cut, v6=" << v6;
+  }
+  EXPECT_EQ(ping_received(lab_->ns('a'), ThreeSiteLab::v4('b'), 5), 0);
+  const auto got = api("GET", "/v1/faults/" + id);
+  EXPECT_GE(got.body["counters"].value("packets_dropped", 0), 40) << got.body.dump();
+
+  ASSERT_EQ(api("DELETE", "/v1/faults/" + id).status, 200);
+  for (bool v6 : {false, true}) EXPECT_EQ(udp('a', 'b', v6), 20) << "to b after revert, v6=" << v6;
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_) << "revert must restore the original root qdisc exactly";
+}
+
+TEST_F(Cut, ArpAndNeighbourDiscoveryAreNeverCut) {
+  // Cut everything, then make a re-resolve its gateway: resolution must still work.
+  apply_cut({"0.0.0.0/0", "::/0"});
+  lab_->exec('a', {"ip", "neigh", "flush", "dev", "eth0"});
+  EXPECT_EQ(ping_received(lab_->ns('a'), "10.231.1.1", 3), 0);
+  EXPECT_EQ(ping_received(lab_->ns('a'), "fd31:1::1", 3), 0);
+  const std::string neigh = lab_->exec('a', {"ip", "neigh", "show", "dev", "eth0"}).out;
+  for (const char* gw : {"10.231.1.1 ", "fd31:1::1 "}) {
+    const auto at = neigh.find(gw);
+    ASSERT_NE(at, std::string::npos) << neigh;
+    const std::string line = neigh.substr(at, neigh.find('\n', at) - at);
+    EXPECT_NE(line.find("lladdr"), std::string::npos) << "gateway not resolved: " << line;
+  }
+}
+
+TEST_F(Cut, SeveralFaultsOnOneDeviceRevertIndependently) {
+  const std::string to_b = apply_cut(site_b());
+  const std::string to_c = apply_cut({ThreeSiteLab::v4_net('c')});
+  EXPECT_EQ(udp('a', 'b', false), 0);
+  EXPECT_EQ(udp('a', 'c', false), 0);
+  EXPECT_EQ(udp('a', 'c', true), 20) << "only c's IPv4 network was cut";
+  ASSERT_EQ(api("DELETE", "/v1/faults/" + to_b).status, 200);
+  EXPECT_EQ(udp('a', 'b', false), 20);
+  EXPECT_EQ(udp('a', 'c', false), 0) << "the other fault must stay in force";
+  ASSERT_EQ(api("DELETE", "/v1/faults").status, 200);
+  EXPECT_EQ(udp('a', 'c', false), 20);
+  EXPECT_EQ(api("GET", "/v1/faults").body["faults"].size(), 0u);
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
+}
+
+TEST_F(Cut, ExpiresAtTheEndOfItsLifetime) {
+  apply_cut(site_b(), 3000);
+  EXPECT_EQ(udp('a', 'b', false, 3), 0);  // 3 probes take at most 0.6 s: well inside the lifetime
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+  while (api("GET", "/v1/faults").body["faults"].size() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(api("GET", "/v1/faults").body["faults"].size(), 0u);
+  EXPECT_EQ(udp('a', 'b', false), 20);
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
+}
+
+TEST_F(Cut, SigtermRevertsEverythingAndExitsZero) {
+  apply_cut(site_b());
+  apply_cut({ThreeSiteLab::v6_net('c')});
+  EXPECT_EQ(udp('a', 'b', false), 0);
+  daemon_->signal(SIGTERM);
+  EXPECT_EQ(daemon_->wait_exit(std::chrono::seconds(5)), 0) << daemon_->log();
+  EXPECT_EQ(udp('a', 'b', false), 20);
+  EXPECT_EQ(udp('a', 'c', true), 20);
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
+}
+
+TEST_F(Cut, ForeignRootQdiscIsRefusedAndLeftAlone) {
+  lab_->exec('a', {"tc", "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "htb", "default", "1"});
+  const std::string before = lab_->tc_snapshot('a');
+  ASSERT_NE(before, baseline_);
+  const auto a = api("POST", "/v1/faults", cut_body(site_b()).dump());
+  EXPECT_EQ(a.status, 409) << a.body.dump();
+  EXPECT_EQ(a.body["error"].value("code", ""), "conflict");
+  EXPECT_EQ(lab_->tc_snapshot('a'), before);
+  EXPECT_EQ(udp('a', 'b', false), 20);
+  lab_->exec('a', {"tc", "qdisc", "del", "dev", "eth0", "root"});
+}
+
+TEST_F(Cut, TenThousandTargetsFitAndStillCutExactly) {
+  std::vector<std::string> targets;
+  for (int i = 0; targets.size() < 9'999; ++i) targets.push_back("10.200." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + "/32");
+  targets.push_back(ThreeSiteLab::v4_net('b'));
+  const std::string id = apply_cut(targets);
+  EXPECT_EQ(udp('a', 'b', false), 0);
+  EXPECT_EQ(udp('a', 'c', false), 20);
+  EXPECT_EQ(api("GET", "/v1/faults/" + id).body["kernel"].value("filter_rules", 0), 10'000);
+  ASSERT_EQ(api("DELETE", "/v1/faults/" + id).status, 200);
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
+}
+
+TEST_F(Cut, DaemonStartRemovesWhatACrashedRunLeft) {
+  apply_cut(site_b());
+  daemon_->signal(SIGKILL);
+  daemon_->wait_exit(std::chrono::seconds(5));
+  ASSERT_EQ(udp('a', 'b', false), 0) << "a killed daemon cannot revert";
+  start_daemon();
+  EXPECT_EQ(udp('a', 'b', false), 20);
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
+}
+
+}  // namespace
+}  // namespace injector::testing

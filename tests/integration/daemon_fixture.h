@@ -1,0 +1,84 @@
+#pragma once
+// A ThreeSiteLab with one injectord running in site a, and the calls every
+// integration test makes: the API, a tc snapshot of a's eth0, real traffic.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "injector/http_client.h"
+#include "support/netns.h"
+#include "support/probes.h"
+#include "support/process.h"
+
+namespace injector::testing {
+
+// A cut of the given networks from site a's eth0, as an API request body.
+inline nlohmann::json cut_body(const std::vector<std::string>& to, int lifetime_ms = 0) {
+  nlohmann::json j = {{"device", "eth0"}, {"match", {{"to", to}}}, {"impairments", {{"cut", nlohmann::json::object()}}}};
+  if (lifetime_ms) j["lifetime"] = {{"duration_ms", lifetime_ms}};
+  return j;
+}
+
+class DaemonInLab : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: network namespaces and traffic control";
+    lab_ = std::make_unique<ThreeSiteLab>();
+    char tmpl[] = "/tmp/injt-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    baseline_ = lab_->tc_snapshot('a');
+    start_daemon();
+  }
+
+  void TearDown() override {
+    daemon_.reset();
+    lab_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  void start_daemon(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv{"ip", "netns", "exec", lab_->ns('a'), INJECTORD_BIN,
+                                  "--socket", socket_path(), "--state-dir", dir_ + "/state"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    std::filesystem::remove(socket_path());
+    daemon_ = std::make_unique<ChildProcess>(argv, dir_ + "/injectord.log");
+    ASSERT_TRUE(wait_for_path(socket_path(), std::chrono::seconds(10))) << daemon_->log();
+  }
+
+  std::string socket_path() const { return dir_ + "/injectord.sock"; }
+  std::string endpoint() const { return "unix:" + socket_path(); }
+
+  struct Answer {
+    int status = 0;
+    nlohmann::json body;
+  };
+  Answer api(const std::string& method, const std::string& target, const std::string& body = {}) const {
+    auto r = client::http_request(client::Endpoint::parse(endpoint()), method, target, body);
+    return {r.status, nlohmann::json::parse(r.body, nullptr, false)};
+  }
+
+  std::string apply_cut(const std::vector<std::string>& to, int lifetime_ms = 0) const {
+    auto a = api("POST", "/v1/faults", cut_body(to, lifetime_ms).dump());
+    EXPECT_EQ(a.status, 201) << a.body.dump();
+    return a.body.value("id", "");
+  }
+
+  int udp(char from, char to, bool v6, int count = 20) const {
+    return udp_echo_delivered(lab_->ns(from), lab_->ns(to), v6 ? ThreeSiteLab::v6(to) : ThreeSiteLab::v4(to), count);
+  }
+  bool tcp(char from, char to, bool v6) const {
+    return tcp_connects(lab_->ns(from), lab_->ns(to), v6 ? ThreeSiteLab::v6(to) : ThreeSiteLab::v4(to));
+  }
+
+  std::unique_ptr<ThreeSiteLab> lab_;
+  std::unique_ptr<ChildProcess> daemon_;
+  std::string dir_;
+  std::string baseline_;  // a's eth0 before the daemon touched anything
+};
+
+}  // namespace injector::testing
