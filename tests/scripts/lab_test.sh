@@ -33,8 +33,8 @@ fail() {
   FAILED=$((FAILED + 1))
   printf 'FAIL: %s\n' "$1"
   shift
-  local line
-  for line in "$@"; do printf '      %s\n' "$line"; done
+  local text
+  for text in "$@"; do printf '%s\n' "$text" | sed 's/^/      /'; done
 }
 
 # check NAME CMD...: passes if CMD exits 0.
