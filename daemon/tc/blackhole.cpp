@@ -8,7 +8,7 @@
 
 namespace injector::tc {
 
-void add_blackhole_qdisc(const nl::Socket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle) {
+void add_blackhole_qdisc(nl::Batch& batch, int ifindex, std::uint32_t parent, std::uint32_t handle) {
   std::unique_ptr<nl_msg, decltype(&nlmsg_free)> msg(
       nlmsg_alloc_simple(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL), &nlmsg_free);
   if (!msg) throw nl::NetlinkError("allocate blackhole qdisc message", -NLE_NOMEM);
@@ -19,8 +19,7 @@ void add_blackhole_qdisc(const nl::Socket& sock, int ifindex, std::uint32_t pare
   tcm.tcm_handle = handle;
   nl::check("build blackhole qdisc message", nlmsg_append(msg.get(), &tcm, sizeof tcm, NLMSG_ALIGNTO));
   nl::check("build blackhole qdisc message", nla_put_string(msg.get(), TCA_KIND, "blackhole"));
-  // nl_send_sync frees the message whatever happens, and waits for the ACK.
-  nl::check("add blackhole qdisc", nl_send_sync(sock.get(), msg.release()));
+  batch.add(msg.release(), "add blackhole qdisc");
 }
 
 }  // namespace injector::tc

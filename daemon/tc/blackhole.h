@@ -5,10 +5,10 @@
 
 #include <cstdint>
 
-#include "daemon/netlink/nl_socket.h"
+#include "daemon/netlink/batch.h"
 
 namespace injector::tc {
 
-void add_blackhole_qdisc(const nl::Socket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle);
+void add_blackhole_qdisc(nl::Batch& batch, int ifindex, std::uint32_t parent, std::uint32_t handle);
 
 }  // namespace injector::tc

@@ -40,7 +40,7 @@ RootQdisc read_root_qdisc(const nl::Socket& sock, int ifindex) {
   return root;
 }
 
-void add_pass_through_class(const nl::Socket& sock, int ifindex, std::uint32_t classid) {
+void add_pass_through_class(nl::Batch& batch, int ifindex, std::uint32_t classid) {
   auto cl = nl::owned(rtnl_class_alloc(), "class");
   rtnl_tc_set_ifindex(TC_CAST(cl.get()), ifindex);
   rtnl_tc_set_parent(TC_CAST(cl.get()), root_handle());
@@ -49,7 +49,9 @@ void add_pass_through_class(const nl::Socket& sock, int ifindex, std::uint32_t c
   nl::check("set htb rate", rtnl_htb_set_rate64(cl.get(), kUnlimitedBytesPerSec));
   nl::check("set htb ceil", rtnl_htb_set_ceil64(cl.get(), kUnlimitedBytesPerSec));
   nl::check("set htb quantum", rtnl_htb_set_quantum(cl.get(), kQuantum));
-  nl::check("add htb class", rtnl_class_add(sock.get(), cl.get(), NLM_F_CREATE | NLM_F_EXCL));
+  nl_msg* msg = nullptr;
+  nl::check("build htb class", rtnl_class_build_add_request(cl.get(), NLM_F_CREATE | NLM_F_EXCL, &msg));
+  batch.add(msg, "add htb class");
 }
 
 void add_htb_root(const nl::Socket& sock, int ifindex) {
@@ -57,12 +59,14 @@ void add_htb_root(const nl::Socket& sock, int ifindex) {
   nl::check("set qdisc kind htb", rtnl_tc_set_kind(TC_CAST(q.get()), "htb"));
   nl::check("set htb default class", rtnl_htb_set_defcls(q.get(), TC_H_MIN(pass_class())));
   // NLM_F_EXCL without NLM_F_REPLACE: if anyone else got a root in first, fail instead of replacing it.
-  nl::check("add htb root qdisc fa17:", rtnl_qdisc_add(sock.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL));
+  nl_msg* msg = nullptr;
+  nl::check("build htb root qdisc", rtnl_qdisc_build_add_request(q.get(), NLM_F_CREATE | NLM_F_EXCL, &msg));
+  nl::Batch batch(sock);
+  batch.add(msg, "add htb root qdisc fa17:");
+  add_pass_through_class(batch, ifindex, pass_class());
+  for (const auto& rule : neighbour_discovery_rules()) add_u32_filter(batch, ifindex, kNdExemptPrio, rule, pass_class());
   try {
-    add_pass_through_class(sock, ifindex, pass_class());
-    for (const auto& rule : neighbour_discovery_rules()) {
-      add_u32_filter(sock, ifindex, kNdExemptPrio, rule, pass_class());
-    }
+    batch.commit();
   } catch (...) {
     delete_htb_root(sock, ifindex);
     throw;

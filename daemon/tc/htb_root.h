@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "daemon/netlink/nl_socket.h"
+#include "daemon/netlink/batch.h"
 #include "daemon/tc/tc_backend.h"
 
 namespace injector::tc {
@@ -19,6 +19,6 @@ void add_htb_root(const nl::Socket& sock, int ifindex);  // all-or-nothing
 void delete_htb_root(const nl::Socket& sock, int ifindex);
 
 // An HTB class under our root that never limits (rate = ceil = 100 Gbit/s).
-void add_pass_through_class(const nl::Socket& sock, int ifindex, std::uint32_t classid);
+void add_pass_through_class(nl::Batch& batch, int ifindex, std::uint32_t classid);
 
 }  // namespace injector::tc

@@ -24,13 +24,16 @@ void KernelTc::install_root(int ifindex) { add_htb_root(sock_, ifindex); }
 void KernelTc::remove_root(int ifindex) { delete_htb_root(sock_, ifindex); }
 
 void KernelTc::install_cut(int ifindex, int slot, const std::vector<U32Rule>& rules) {
-  add_pass_through_class(sock_, ifindex, slot_class(slot));
+  nl::Batch batch(sock_);
+  add_pass_through_class(batch, ifindex, slot_class(slot));
+  add_blackhole_qdisc(batch, ifindex, slot_class(slot), slot_leaf_handle(slot));
+  // Filters last: the kernel handles requests in order, so traffic is steered
+  // only once the class that drops it exists.
+  for (const auto& rule : rules) {
+    add_u32_filter(batch, ifindex, slot_filter_prio(slot, rule.family == Family::v6), rule, slot_class(slot));
+  }
   try {
-    add_blackhole_qdisc(sock_, ifindex, slot_class(slot), slot_leaf_handle(slot));
-    // Filters last: traffic is steered only once the class that drops it exists.
-    for (const auto& rule : rules) {
-      add_u32_filter(sock_, ifindex, slot_filter_prio(slot, rule.family == Family::v6), rule, slot_class(slot));
-    }
+    batch.commit();
   } catch (...) {
     remove_fault(ifindex, slot);
     throw;

@@ -21,7 +21,7 @@ nl::Ptr<rtnl_cls> u32_on_root(int ifindex, std::uint16_t prio, Family family) {
 
 }  // namespace
 
-void add_u32_filter(const nl::Socket& sock, int ifindex, std::uint16_t prio, const U32Rule& rule,
+void add_u32_filter(nl::Batch& batch, int ifindex, std::uint16_t prio, const U32Rule& rule,
                     std::uint32_t classid) {
   auto cls = u32_on_root(ifindex, prio, rule.family);
   for (const auto& key : rule.keys) {
@@ -30,7 +30,9 @@ void add_u32_filter(const nl::Socket& sock, int ifindex, std::uint16_t prio, con
   nl::check("set u32 classid", rtnl_u32_set_classid(cls.get(), classid));
   // Like tc's "flowid": a match ends classification here.
   nl::check("set u32 terminal", rtnl_u32_set_cls_terminal(cls.get()));
-  nl::check("add u32 filter (prio " + std::to_string(prio) + ")", rtnl_cls_add(sock.get(), cls.get(), NLM_F_CREATE));
+  nl_msg* msg = nullptr;
+  nl::check("build u32 filter", rtnl_cls_build_add_request(cls.get(), NLM_F_CREATE, &msg));
+  batch.add(msg, "add u32 filter (prio " + std::to_string(prio) + ")");
 }
 
 void delete_u32_filters(const nl::Socket& sock, int ifindex, std::uint16_t prio, Family family) {

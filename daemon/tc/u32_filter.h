@@ -4,12 +4,12 @@
 
 #include <cstdint>
 
-#include "daemon/netlink/nl_socket.h"
+#include "daemon/netlink/batch.h"
 #include "daemon/tc/u32_keys.h"
 
 namespace injector::tc {
 
-void add_u32_filter(const nl::Socket& sock, int ifindex, std::uint16_t prio, const U32Rule& rule,
+void add_u32_filter(nl::Batch& batch, int ifindex, std::uint16_t prio, const U32Rule& rule,
                     std::uint32_t classid);
 
 // Removes every filter at (prio, family) on our root: a whole fault's chain at once.
