@@ -5,6 +5,8 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/field_error.h"
 
@@ -148,7 +150,7 @@ TEST(FaultJson, BadCidrNamesItsIndex) {
     EXPECT_NE(e.message().find("10.0.0.1/8"), std::string::npos) << e.message();
     EXPECT_FALSE(e.allowed().empty());
   }
-  EXPECT_EQ(decode_error_field(with(valid_body(), "/match/from"_json_pointer, {"x"})), "match.from[0]");
+  EXPECT_EQ(decode_error_field(with(valid_body(), "/match/from"_json_pointer, json::array({"x"}))), "match.from[0]");
 }
 
 TEST(FaultJson, RequiredFieldsMissing) {
@@ -215,11 +217,11 @@ TEST(Validate, NoImpairmentRejected) {
 
 TEST(Validate, DeviceNames) {
   FaultSpec s = valid_spec();
-  for (const std::string good : {"eth0", "a", "veth-lab.1", "br_x@y", std::string(15, 'x')}) {
+  for (const std::string& good : std::vector<std::string>{"eth0", "a", "veth-lab.1", "br_x@y", std::string(15, 'x')}) {
     s.device = good;
     EXPECT_EQ(validate_error_field(s), "(no error)") << good;
   }
-  for (const std::string bad : {"", std::string(16, 'x'), "a/b", "a:b", "a b", "a\tb", ".", "..",
+  for (const std::string& bad : std::vector<std::string>{"", std::string(16, 'x'), "a/b", "a:b", "a b", "a\tb", ".", "..",
                                 std::string("e\x01th"), std::string("eth\x7f")}) {
     s.device = bad;
     EXPECT_EQ(validate_error_field(s), "device") << "'" << bad << "'";
