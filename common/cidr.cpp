@@ -31,6 +31,10 @@ Cidr Cidr::parse(std::string_view text) {
   const auto slash = text.find('/');
   const std::string host(text.substr(0, slash));
   Cidr c;
+  // inet_pton stops at a NUL, so "10.0.0.0\0junk" would otherwise pass as 10.0.0.0.
+  if (host.find('\0') != std::string::npos) {
+    throw std::invalid_argument("'" + std::string(text) + "' is not an IPv4 or IPv6 address or CIDR");
+  }
   if (inet_pton(AF_INET, host.c_str(), c.addr.data()) == 1) {
     c.family = Family::v4;
   } else if (inet_pton(AF_INET6, host.c_str(), c.addr.data()) == 1) {

@@ -1,5 +1,6 @@
 #include "common/fault_json.h"
 
+#include <optional>
 #include <set>
 
 namespace injector {
@@ -17,6 +18,13 @@ class ObjectReader {
     seen_.insert(key);
     auto it = j_.find(key);
     return it == j_.end() || it->is_null() ? nullptr : &*it;
+  }
+  // A present-but-empty string is a value ("" is not "absent"): nullopt only when missing.
+  std::optional<std::string> optional_string(const std::string& key) {
+    const json* v = optional(key);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) throw FieldError(at(key), "expected a string");
+    return v->get<std::string>();
   }
   std::string string(const std::string& key, bool required) {
     const json* v = optional(key);
@@ -66,7 +74,7 @@ Match match_from_json(const json& j) {
   Match m;
   m.to = cidrs_from_json(r.optional("to"), "match.to");
   m.from = cidrs_from_json(r.optional("from"), "match.from");
-  if (auto p = r.string("protocol", false); !p.empty()) m.protocol = protocol_from_string(p);
+  if (auto p = r.optional_string("protocol")) m.protocol = protocol_from_string(*p);
   // Ports are read so that the validator can name them; see validate().
   for (const char* key : {"dport", "sport"}) {
     if (const json* v = r.optional(key)) {
@@ -129,7 +137,7 @@ FaultSpec fault_spec_from_json(const json& j) {
   const json* match = r.optional("match");
   if (!match) throw FieldError("match", "is required", "an object with to/from CIDR lists");
   spec.match = match_from_json(*match);
-  if (auto d = r.string("direction", false); !d.empty()) spec.direction = direction_from_string(d);
+  if (auto d = r.optional_string("direction")) spec.direction = direction_from_string(*d);
   const json* imp = r.optional("impairments");
   if (!imp) throw FieldError("impairments", "is required", "an object such as {\"cut\": {}}");
   spec.impairments = impairments_from_json(*imp);

@@ -58,7 +58,7 @@ http::Response guarded(Action action) {
 }  // namespace
 
 json ApiRouter::fault_json(const Fault& f) const {
-  const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(f.deadline - std::chrono::steady_clock::now());
+  const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(f.deadline - engine_.now());
   json kernel = {{"device", f.spec.device},
                  {"ifindex", f.ifindex},
                  {"root", handle_text(tc::root_handle())},

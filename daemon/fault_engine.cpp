@@ -119,11 +119,20 @@ void FaultEngine::install(Fault fault, const std::vector<tc::U32Rule>& rules) {
   } catch (...) {
     faults_.erase(id);
     if (--dev->second.faults == 0) {
-      if (first_on_device) backend_.remove_root(ifindex);
       devices_.erase(dev);
+      if (first_on_device) undo_root(ifindex);
     }
     record();
     throw;
+  }
+}
+
+// Best effort while another error is on its way out: that error is the one to report.
+void FaultEngine::undo_root(int ifindex) noexcept {
+  try {
+    backend_.remove_root(ifindex);
+  } catch (const std::exception& e) {
+    spdlog::error("could not remove the root qdisc after a failed apply on ifindex {}: {}", ifindex, e.what());
   }
 }
 

@@ -69,6 +69,7 @@ class FaultEngine {
   std::vector<const Fault*> list() const;
   tc::FaultCounters counters(const Fault& f) const { return backend_.counters(f.ifindex, f.slot); }
   const EngineConfig& config() const { return config_; }
+  SteadyTime now() const { return clock_(); }
 
  private:
   struct DeviceState {
@@ -80,6 +81,7 @@ class FaultEngine {
   std::chrono::milliseconds resolve_lifetime(std::chrono::milliseconds asked) const;
   void install(Fault fault, const std::vector<tc::U32Rule>& rules);
   void uninstall(const Fault& fault);
+  void undo_root(int ifindex) noexcept;
   void record();
 
   tc::TcBackend& backend_;

@@ -67,7 +67,7 @@ int call(const Common& c, const char* method, const std::string& target, const s
 
 std::vector<Cidr> parse_cidrs(const std::vector<std::string>& values, const std::string& flag) {
   std::vector<Cidr> out;
-  for (const auto& text : expand_targets(values)) {
+  for (const auto& text : expand_targets(values, flag)) {
     try {
       out.push_back(Cidr::parse(text));
     } catch (const std::invalid_argument& e) {
@@ -109,7 +109,7 @@ void add_cut_command(CLI::App& apply, CutFlags& f) {
 
 }  // namespace
 
-std::vector<std::string> expand_targets(const std::vector<std::string>& values) {
+std::vector<std::string> expand_targets(const std::vector<std::string>& values, const std::string& flag) {
   std::vector<std::string> out;
   for (const auto& v : values) {
     if (!v.starts_with("@")) {
@@ -117,7 +117,7 @@ std::vector<std::string> expand_targets(const std::vector<std::string>& values) 
       continue;
     }
     std::ifstream in(v.substr(1));
-    if (!in) throw FieldError("--to", "cannot read target file '" + v.substr(1) + "'");
+    if (!in) throw FieldError(flag, "cannot read target file '" + v.substr(1) + "'");
     std::string line;
     while (std::getline(in, line)) {
       line = line.substr(0, line.find('#'));

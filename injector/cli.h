@@ -24,6 +24,7 @@ enum ExitCode : int {
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // "10.0.0.0/8,fd00::/64" or "@file" (one or more CIDRs per line, '#' comments).
-std::vector<std::string> expand_targets(const std::vector<std::string>& values);
+// `flag` names the option in errors (--to, --from).
+std::vector<std::string> expand_targets(const std::vector<std::string>& values, const std::string& flag = "--to");
 
 }  // namespace injector::cli

@@ -1,0 +1,307 @@
+#include "injector/cli.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/field_error.h"
+#include "daemon/api_router.h"
+#include "daemon/fault_engine.h"
+#include "daemon/http/http_server.h"
+#include "tests/daemon/fake_tc.h"
+
+namespace {
+
+namespace cli = injector::cli;
+using injector::testing::FakeTc;
+using nlohmann::json;
+using Args = std::vector<std::string>;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = "/tmp/clitest.XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CliResult {
+  int rc = -1;
+  std::string out, err;
+};
+
+CliResult invoke(const Args& args) {
+  std::ostringstream out, err;
+  CliResult r;
+  r.rc = cli::run(args, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+Args apply_args(const std::string& daemon, std::vector<std::string> flags) {
+  Args a{"fault", "apply", "--daemon", daemon, "cut"};
+  a.insert(a.end(), flags.begin(), flags.end());
+  return a;
+}
+
+constexpr const char* kNowhere = "unix:/nonexistent/x.sock";
+
+TEST(Cli, Version) {
+  const CliResult r = invoke({"--version"});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(r.out.rfind("injector 0.", 0), 0u) << r.out;
+}
+
+TEST(Cli, Help) {
+  const CliResult r = invoke({"--help"});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_NE(r.out.find("Exit codes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fault"), std::string::npos) << r.out;
+}
+
+TEST(Cli, UnreachableDaemonIs3) {
+  const CliResult r = invoke(apply_args(kNowhere, {"--dev", "eth0", "--to", "10.0.0.0/8"}));
+  EXPECT_EQ(r.rc, cli::kUnreachable) << r.err;
+  EXPECT_EQ(r.rc, 3);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("/nonexistent/x.sock"), std::string::npos) << r.err;
+  EXPECT_EQ(invoke({"fault", "list", "--daemon", kNowhere}).rc, 3);
+  EXPECT_EQ(invoke({"fault", "revert", "--all", "--daemon", kNowhere}).rc, 3);
+}
+
+TEST(Cli, BadCidrIs2AndPrintsNothing) {
+  for (const char* to : {"10.0.0.1/8", "garbage", "10.0.0.0/8,10.0.0.0/33"}) {
+    const CliResult r = invoke(apply_args(kNowhere, {"--dev", "eth0", "--to", to}));
+    EXPECT_EQ(r.rc, 2) << to << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_NE(r.err.find("--to"), std::string::npos) << r.err;
+  }
+  const CliResult r = invoke(apply_args(kNowhere, {"--dev", "eth0", "--to", "10.0.0.0/8", "--from", "x"}));
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("--from"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingTargetsIs2) {
+  const CliResult r = invoke(apply_args(kNowhere, {"--dev", "eth0"}));
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_NE(r.err.find("match.to"), std::string::npos) << r.err;
+}
+
+TEST(Cli, BadLifetimeIs2) {
+  for (const char* life : {"5x", "0s", "-1m", "10", "2y"}) {
+    const CliResult r = invoke(apply_args(kNowhere, {"--dev", "eth0", "--to", "10.0.0.0/8", "--for", life}));
+    EXPECT_EQ(r.rc, 2) << life << ": " << r.err;
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_NE(r.err.find("--for"), std::string::npos) << r.err;
+  }
+}
+
+TEST(Cli, OtherBadFlagsAre2) {
+  EXPECT_EQ(invoke(apply_args(kNowhere, {"--to", "10.0.0.0/8"})).rc, 2);  // no --dev
+  EXPECT_EQ(invoke(apply_args(kNowhere, {"--dev", "a/b", "--to", "10.0.0.0/8"})).rc, 2);
+  EXPECT_EQ(invoke(apply_args(kNowhere, {"--dev", "eth0", "--to", "10.0.0.0/8", "--proto", "sctp"})).rc, 2);
+  EXPECT_EQ(invoke(apply_args(kNowhere, {"--dev", "eth0", "--to", "10.0.0.0/8", "--label", "novalue"})).rc, 2);
+  EXPECT_EQ(invoke(apply_args("tcp:127.0.0.1:1", {"--dev", "eth0", "--to", "10.0.0.0/8"})).rc, 2);
+  EXPECT_EQ(invoke({"fault", "list", "--output", "yaml", "--daemon", kNowhere}).rc, 2);
+}
+
+TEST(Cli, RevertNeedsIdOrAll) {
+  CliResult r = invoke({"fault", "revert", "--daemon", kNowhere});
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_NE(r.err.find("--all"), std::string::npos) << r.err;
+  r = invoke({"fault", "revert", "f-0123456789ab", "--all", "--daemon", kNowhere});
+  EXPECT_EQ(r.rc, 2) << r.err;
+}
+
+TEST(Cli, UnknownSubcommandIs2) {
+  EXPECT_EQ(invoke({"fault", "frobnicate"}).rc, 2);
+  EXPECT_EQ(invoke({"frobnicate"}).rc, 2);
+  EXPECT_EQ(invoke({}).rc, 2);
+  EXPECT_EQ(invoke({"fault"}).rc, 2);
+  EXPECT_EQ(invoke({"fault", "apply", "--daemon", kNowhere, "delay", "--dev", "eth0"}).rc, 2);
+  const CliResult r = invoke({"fault", "get", "--daemon", kNowhere});  // id is required
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Cli, ExpandTargetsFromFile) {
+  TempDir dir;
+  const std::string path = dir.file("targets.txt");
+  std::ofstream(path) << "# site A\n10.0.0.0/8, 10.1.0.0/16\n\n  \nfd00::/64   # lab\n\t192.168.0.0/16\r\n#10.9.0.0/16\n";
+  EXPECT_EQ(cli::expand_targets({"172.16.0.0/12", "@" + path, ""}),
+            (Args{"172.16.0.0/12", "10.0.0.0/8", "10.1.0.0/16", "fd00::/64", "192.168.0.0/16"}));
+  EXPECT_EQ(cli::expand_targets({"10.0.0.0/8"}), Args{"10.0.0.0/8"});
+  EXPECT_TRUE(cli::expand_targets({}).empty());
+}
+
+TEST(Cli, ExpandTargetsMissingFile) {
+  try {
+    cli::expand_targets({"@/nonexistent/targets.txt"});
+    FAIL() << "missing file accepted";
+  } catch (const injector::FieldError& e) {
+    EXPECT_NE(e.message().find("/nonexistent/targets.txt"), std::string::npos) << e.what();
+  }
+  const CliResult r = invoke(apply_args(kNowhere, {"--dev", "eth0", "--to", "@/nonexistent/targets.txt"}));
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("/nonexistent/targets.txt"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingFromFileNamesFromFlag) {
+  // The error must name the flag the user gave the file with.
+  const CliResult r = invoke(apply_args(kNowhere, {"--dev", "eth0", "--to", "10.0.0.0/8", "--from", "@/nonexistent/src.txt"}));
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("--from"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("--to"), std::string::npos) << r.err;
+}
+
+TEST(Cli, TargetsFileWithBadLineIs2) {
+  TempDir dir;
+  const std::string path = dir.file("t.txt");
+  std::ofstream(path) << "10.0.0.0/8\n10.0.0.1/8\n";
+  const CliResult r = invoke(apply_args(kNowhere, {"--dev", "eth0", "--to", "@" + path}));
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("10.0.0.1/8"), std::string::npos) << r.err;
+}
+
+// A daemon minus the kernel: the real HTTP server and API over a FakeTc,
+// its io_context on a background thread.
+class CliEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    spdlog::set_level(spdlog::level::off);
+    tc.foreign_roots.insert(tc.devices.at("eth9"));  // before the io thread exists
+    injector::http::ServerOptions options;
+    options.socket_path = dir.file("d.sock");
+    server.emplace(io, options, [this](const injector::http::Request& r) { return router.handle(r); });
+    thread = std::thread([this] { io.run(); });
+  }
+  void TearDown() override {
+    boost::asio::post(io, [this] {
+      server->stop();
+      io.stop();
+    });
+    thread.join();
+    server.reset();
+    spdlog::set_level(spdlog::level::info);
+  }
+  std::string daemon() const { return "unix:" + dir.file("d.sock"); }
+  CliResult fault(Args args) {
+    args.insert(args.begin(), {"fault"});
+    args.insert(args.end(), {"--daemon", daemon()});
+    return invoke(args);
+  }
+  std::string apply_ok(const std::string& to) {
+    const CliResult r = invoke(apply_args(daemon(), {"--dev", "eth0", "--to", to, "--for", "5m", "--label", "drill=d1"}));
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_TRUE(r.err.empty()) << r.err;
+    EXPECT_FALSE(r.out.empty());
+    return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
+  }
+
+  TempDir dir;
+  FakeTc tc;
+  injector::FaultEngine engine{tc, nullptr, injector::EngineConfig{}};
+  injector::ApiRouter router{engine, injector::ApiInfo{1 << 20}};
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard = boost::asio::make_work_guard(io);
+  std::optional<injector::http::UnixHttpServer> server;
+  std::thread thread;
+};
+
+TEST_F(CliEndToEnd, ApplyListGetRevert) {
+  const std::string id = apply_ok("10.0.0.0/8,fd00::/64");
+  EXPECT_EQ(id.rfind("f-", 0), 0u) << id;
+  EXPECT_EQ(id.size(), 14u) << id;
+
+  CliResult r = fault({"list", "--output", "json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const json list = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(list.is_discarded()) << r.out;
+  ASSERT_EQ(list["faults"].size(), 1u) << r.out;
+  EXPECT_EQ(list["faults"][0]["id"], id);
+  EXPECT_EQ(list["faults"][0]["spec"]["match"]["to"], json::array({"10.0.0.0/8", "fd00::/64"}));
+  EXPECT_EQ(list["faults"][0]["spec"]["lifetime"]["duration_ms"], 300000);
+  EXPECT_EQ(list["faults"][0]["spec"]["labels"]["drill"], "d1");
+
+  r = fault({"list"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find(id), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("drill=d1"), std::string::npos) << r.out;
+
+  r = fault({"get", id});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("id:         " + id), std::string::npos) << r.out;
+
+  r = fault({"revert", id});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, "reverted " + id + "\n");
+
+  r = fault({"list"});
+  EXPECT_EQ(r.out, "no active faults\n");
+}
+
+TEST_F(CliEndToEnd, ApplyJsonOutputAndRevertAll) {
+  const CliResult r = invoke({"fault", "apply", "--output", "json", "--daemon", daemon(), "cut", "--dev", "eth0", "--to",
+                     "10.0.0.0/8"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const json j = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  const std::string a = j.value("id", "");
+  const std::string b = apply_ok("10.1.0.0/16");
+  const CliResult all = fault({"revert", "--all"});
+  EXPECT_EQ(all.rc, 0) << all.err;
+  EXPECT_NE(all.out.find("reverted " + a + "\n"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("reverted " + b + "\n"), std::string::npos) << all.out;
+  EXPECT_EQ(fault({"revert", "--all"}).out, "nothing to revert\n");
+}
+
+TEST_F(CliEndToEnd, UnknownIdIs5) {
+  CliResult r = fault({"get", "f-000000000000"});
+  EXPECT_EQ(r.rc, 5) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("f-000000000000"), std::string::npos) << r.err;
+  r = fault({"revert", "f-000000000000"});
+  EXPECT_EQ(r.rc, 5) << r.err;
+}
+
+TEST_F(CliEndToEnd, ForeignRootIs6) {
+  const CliResult r = invoke(apply_args(daemon(), {"--dev", "eth9", "--to", "10.0.0.0/8"}));
+  EXPECT_EQ(r.rc, 6) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("eth9"), std::string::npos) << r.err;
+}
+
+TEST_F(CliEndToEnd, DaemonRejectionIs4) {
+  // Valid as far as the CLI can tell, but the daemon has no such device.
+  const CliResult r = invoke(apply_args(daemon(), {"--dev", "nope0", "--to", "10.0.0.0/8"}));
+  EXPECT_EQ(r.rc, 4) << r.err;
+  EXPECT_NE(r.err.find("device: "), std::string::npos) << r.err;
+}
+
+}  // namespace
