@@ -91,6 +91,9 @@ int main(int argc, char** argv) {
   Match m;
   m.to = {Cidr::parse("10.231.2.2/32")};
   const auto rules = tc::rules_for_match(m);
+  Impairments cut;
+  cut.cut = CutImpairment{};
+  const auto plan = tc::plan_slot(cut);
   const int ifindex = kernel.ifindex("eth0");
   std::vector<double> t_tc, t_engine, t_api, t_api_apply;
   for (int i = 0; i < cycles; ++i) {
@@ -99,7 +102,7 @@ int main(int argc, char** argv) {
     t_tc.push_back(ms_since(t0));
     t0 = Clock::now();
     kernel.install_root(ifindex);
-    kernel.install_cut(ifindex, 1, rules);
+    kernel.install_fault(ifindex, 1, plan, rules);
     kernel.remove_root(ifindex);
     t_engine.push_back(ms_since(t0));
     t0 = Clock::now();

@@ -1,5 +1,8 @@
 #include "common/fault_json.h"
 
+#include "common/impairments_json.h"
+#include "common/json_reader.h"
+
 #include <optional>
 #include <set>
 
@@ -7,46 +10,6 @@ namespace injector {
 namespace {
 
 using nlohmann::json;
-
-// Reads one JSON object, checking types, and refuses keys nobody asked for.
-class ObjectReader {
- public:
-  ObjectReader(const json& j, std::string path) : j_(j), path_(std::move(path)) {
-    if (!j_.is_object()) throw FieldError(path_.empty() ? "body" : path_, "expected a JSON object");
-  }
-  const json* optional(const std::string& key) {
-    seen_.insert(key);
-    auto it = j_.find(key);
-    return it == j_.end() || it->is_null() ? nullptr : &*it;
-  }
-  // A present-but-empty string is a value ("" is not "absent"): nullopt only when missing.
-  std::optional<std::string> optional_string(const std::string& key) {
-    const json* v = optional(key);
-    if (!v) return std::nullopt;
-    if (!v->is_string()) throw FieldError(at(key), "expected a string");
-    return v->get<std::string>();
-  }
-  std::string string(const std::string& key, bool required) {
-    const json* v = optional(key);
-    if (!v) {
-      if (required) throw FieldError(at(key), "is required");
-      return {};
-    }
-    if (!v->is_string()) throw FieldError(at(key), "expected a string");
-    return v->get<std::string>();
-  }
-  std::string at(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  void reject_unknown(const std::string& allowed) const {
-    for (const auto& [key, value] : j_.items()) {
-      if (!seen_.count(key)) throw FieldError(at(key), "unknown field", allowed);
-    }
-  }
-
- private:
-  const json& j_;
-  std::string path_;
-  std::set<std::string> seen_;
-};
 
 std::vector<Cidr> cidrs_from_json(const json* v, const std::string& field) {
   std::vector<Cidr> out;
@@ -69,39 +32,36 @@ std::vector<Cidr> cidrs_from_json(const json* v, const std::string& field) {
   return out;
 }
 
+// 443, or "8000-8100" for a range.
+std::optional<PortRange> port_range_from_json(const json* v, const std::string& field) {
+  if (!v) return std::nullopt;
+  const std::string allowed = "a port 0-65535, or a range \"FIRST-LAST\"";
+  if (v->is_number_unsigned() && v->get<std::uint64_t>() <= 65535) {
+    const auto port = v->get<std::uint16_t>();
+    return PortRange{port, port};
+  }
+  if (!v->is_string()) throw FieldError(field, "expected a port number or range", allowed);
+  try {
+    return parse_port_range(v->get<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw FieldError(field, e.what(), allowed);
+  }
+}
+
 Match match_from_json(const json& j) {
-  ObjectReader r(j, "match");
+  JsonObjectReader r(j, "match");
   Match m;
   m.to = cidrs_from_json(r.optional("to"), "match.to");
   m.from = cidrs_from_json(r.optional("from"), "match.from");
   if (auto p = r.optional_string("protocol")) m.protocol = protocol_from_string(*p);
-  // Ports are read so that the validator can name them; see validate().
-  for (const char* key : {"dport", "sport"}) {
-    if (const json* v = r.optional(key)) {
-      if (!v->is_number_unsigned() || v->get<std::uint64_t>() > 65535) {
-        throw FieldError(r.at(key), "expected a port number", "0-65535");
-      }
-      const auto port = v->get<std::uint16_t>();
-      (std::string_view(key) == "dport" ? m.dport : m.sport) = PortRange{port, port};
-    }
-  }
+  m.dport = port_range_from_json(r.optional("dport"), "match.dport");
+  m.sport = port_range_from_json(r.optional("sport"), "match.sport");
   r.reject_unknown("to, from, protocol, dport, sport");
   return m;
 }
 
-Impairments impairments_from_json(const json& j) {
-  ObjectReader r(j, "impairments");
-  Impairments imp;
-  if (const json* cut = r.optional("cut")) {
-    ObjectReader(*cut, "impairments.cut").reject_unknown("no fields: use {}");
-    imp.cut = CutImpairment{};
-  }
-  r.reject_unknown("cut");
-  return imp;
-}
-
 Lifetime lifetime_from_json(const json& j) {
-  ObjectReader r(j, "lifetime");
+  JsonObjectReader r(j, "lifetime");
   Lifetime life;
   if (const json* v = r.optional("duration_ms")) {
     if (!v->is_number_integer()) throw FieldError("lifetime.duration_ms", "expected an integer number of milliseconds");
@@ -131,9 +91,9 @@ std::map<std::string, std::string> labels_from_json(const json* v) {
 }  // namespace
 
 FaultSpec fault_spec_from_json(const json& j) {
-  ObjectReader r(j, "");
+  JsonObjectReader r(j, "");
   FaultSpec spec;
-  spec.device = r.string("device", true);
+  spec.device = r.string("device");
   const json* match = r.optional("match");
   if (!match) throw FieldError("match", "is required", "an object with to/from CIDR lists");
   spec.match = match_from_json(*match);
@@ -155,14 +115,12 @@ json to_json(const FaultSpec& spec) {
   };
   json match = {{"to", cidrs(spec.match.to)}, {"from", cidrs(spec.match.from)},
                 {"protocol", to_string(spec.match.protocol)}};
-  if (spec.match.dport) match["dport"] = spec.match.dport->first;
-  if (spec.match.sport) match["sport"] = spec.match.sport->first;
-  json imp = json::object();
-  if (spec.impairments.cut) imp["cut"] = json::object();
+  if (spec.match.dport) match["dport"] = to_string(*spec.match.dport);
+  if (spec.match.sport) match["sport"] = to_string(*spec.match.sport);
   return {{"device", spec.device},
           {"match", match},
           {"direction", to_string(spec.direction)},
-          {"impairments", imp},
+          {"impairments", to_json(spec.impairments)},
           {"lifetime", {{"duration_ms", spec.lifetime.duration.count()}}},
           {"labels", spec.labels}};
 }

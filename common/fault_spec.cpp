@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 
 #include "common/field_error.h"
 
@@ -40,9 +41,13 @@ void validate_match(const Match& m) {
   }
   validate_targets(m.to, "match.to");
   validate_targets(m.from, "match.from");
-  // Ports need the transport header offset; that arrives with the full fault model.
-  if (m.dport) throw FieldError("match.dport", "port matching is not supported by this version", "omit it");
-  if (m.sport) throw FieldError("match.sport", "port matching is not supported by this version", "omit it");
+  for (const auto& [port, field] : {std::pair{m.dport, "match.dport"}, std::pair{m.sport, "match.sport"}}) {
+    if (!port) continue;
+    if (port->first > port->last) throw FieldError(field, "range starts after it ends", "FIRST-LAST with FIRST <= LAST");
+    if (m.protocol != Protocol::tcp && m.protocol != Protocol::udp) {
+      throw FieldError(field, "ports need a transport protocol", "set match.protocol to tcp or udp");
+    }
+  }
 }
 
 void validate_labels(const std::map<std::string, std::string>& labels) {
@@ -89,13 +94,32 @@ void validate(const FaultSpec& spec) {
                                       "' needs an ifb device, which this version does not build yet",
                      "egress");
   }
-  if (spec.impairments.empty()) {
-    throw FieldError("impairments", "no impairment given", "cut");
-  }
+  validate(spec.impairments);
   if (spec.lifetime.duration.count() < 0) {
     throw FieldError("lifetime.duration_ms", "must not be negative", "a positive number of milliseconds, or 0 for the default");
   }
   validate_labels(spec.labels);
+}
+
+PortRange parse_port_range(std::string_view text) {
+  auto number = [&](std::string_view part) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value > 65535) {
+      throw std::invalid_argument("'" + std::string(text) + "' is not a port or port range");
+    }
+    return static_cast<std::uint16_t>(value);
+  };
+  const auto dash = text.find('-');
+  if (dash == std::string_view::npos) {
+    const auto p = number(text);
+    return {p, p};
+  }
+  return {number(text.substr(0, dash)), number(text.substr(dash + 1))};
+}
+
+std::string to_string(const PortRange& r) {
+  return r.first == r.last ? std::to_string(r.first) : std::to_string(r.first) + "-" + std::to_string(r.last);
 }
 
 std::pair<std::string, std::string> parse_label(std::string_view text) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/cidr.h"
+#include "common/impairments.h"
 
 namespace injector {
 
@@ -29,6 +30,8 @@ struct PortRange {
   std::uint16_t last = 0;
   friend bool operator==(const PortRange&, const PortRange&) = default;
 };
+PortRange parse_port_range(std::string_view text);  // "443" or "8000-8100"; throws std::invalid_argument
+std::string to_string(const PortRange& r);          // "443" or "8000-8100"
 
 // Which packets the fault applies to. Empty `to` and `from` lists are
 // wildcards, but at least one of them must be given (no accidental "cut all").
@@ -39,17 +42,6 @@ struct Match {
   std::optional<PortRange> dport;
   std::optional<PortRange> sport;
   friend bool operator==(const Match&, const Match&) = default;
-};
-
-// Drop every matched packet: a fibre cut.
-struct CutImpairment {
-  friend bool operator==(const CutImpairment&, const CutImpairment&) = default;
-};
-
-struct Impairments {
-  std::optional<CutImpairment> cut;
-  bool empty() const { return !cut; }
-  friend bool operator==(const Impairments&, const Impairments&) = default;
 };
 
 struct Lifetime {

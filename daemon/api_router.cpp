@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/fault_json.h"
+#include "common/impairments_json.h"
+#include "common/json_reader.h"
 #include "daemon/tc/handles.h"
 #include "common/version.h"
 
@@ -28,6 +30,15 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
   char out[48];
   std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
   return out;
+}
+
+const char* leaf_kind_text(tc::LeafKind k) {
+  switch (k) {
+    case tc::LeafKind::blackhole: return "blackhole";
+    case tc::LeafKind::netem: return "netem";
+    case tc::LeafKind::fifo: break;
+  }
+  return "pfifo";
 }
 
 std::string handle_text(std::uint32_t h) {
@@ -63,19 +74,46 @@ json ApiRouter::fault_json(const Fault& f) const {
                  {"ifindex", f.ifindex},
                  {"root", handle_text(tc::root_handle())},
                  {"class", handle_text(tc::slot_class(f.slot))},
-                 {"leaf", handle_text(tc::slot_leaf_handle(f.slot))},
+                 {"leaf", handle_text(f.leaf)},
+                 {"leaf_kind", leaf_kind_text(f.plan.leaf)},
                  {"filter_rules", f.filter_rules}};
   json counters = json::object();
   try {
-    counters["packets_dropped"] = engine_.counters(f).packets_dropped;
+    const auto c = engine_.counters(f);
+    counters = {{"packets_sent", c.packets_sent}, {"bytes_sent", c.bytes_sent}, {"packets_dropped", c.packets_dropped}};
   } catch (const std::exception& e) {
     counters["error"] = e.what();
   }
-  return {{"id", f.id},       {"state", "active"},
+  json out = {{"id", f.id},       {"state", "active"},
           {"slot", f.slot},   {"spec", to_json(f.spec)},
           {"created_at", iso8601(f.created_at)}, {"expires_at", iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
           {"kernel", kernel}, {"counters", counters}};
+  if (f.spec.impairments.flap) {
+    const auto next = f.next_flap ? std::chrono::duration_cast<std::chrono::milliseconds>(*f.next_flap - engine_.now()) : std::chrono::milliseconds(0);
+    out["flap"] = {{"link", f.flap_down ? "down" : "up"}, {"next_switch_in_ms", std::max<std::int64_t>(0, next.count())}};
+  }
+  return out;
+}
+
+// PATCH /v1/faults/{id}: {"impairments": {...}, "lifetime": {"duration_ms": N}}.
+http::Response ApiRouter::update(const http::Request& request, const std::string& id) {
+  if (!engine_.find(id)) throw NotFoundError("no fault with id '" + id + "'");
+  const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    return reply(400, error_json("invalid_json", "request body is not valid JSON", "body", "{\"impairments\": {...}}"));
+  }
+  JsonObjectReader r(body, "");
+  const json* imp = r.optional("impairments");
+  if (!imp) throw FieldError("impairments", "is required", "the fault's new impairments, e.g. {\"delay\": {\"time_us\": 50000}}");
+  std::optional<std::chrono::milliseconds> lifetime;
+  if (const json* life = r.optional("lifetime")) {
+    JsonObjectReader l(*life, "lifetime");
+    lifetime = std::chrono::milliseconds(l.integer("duration_ms", 0, 0, std::numeric_limits<std::int64_t>::max()));
+    l.reject_unknown("duration_ms");
+  }
+  r.reject_unknown("impairments, lifetime");
+  return reply(200, fault_json(engine_.update(id, impairments_from_json(*imp), lifetime)));
 }
 
 http::Response ApiRouter::health() const {
@@ -118,7 +156,8 @@ http::Response ApiRouter::one_fault(const http::Request& request, const std::str
     engine_.revert(id);
     return reply(200, {{"reverted", json::array({id})}});
   }
-  return method_not_allowed(request.method, "GET, DELETE");
+  if (request.method == "PATCH") return update(request, id);
+  return method_not_allowed(request.method, "GET, PATCH, DELETE");
 }
 
 http::Response ApiRouter::handle(const http::Request& request) {

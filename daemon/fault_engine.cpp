@@ -84,7 +84,12 @@ const Fault& FaultEngine::apply(FaultSpec spec) {
   fault.created_at = std::chrono::system_clock::now();
   fault.expires_at = fault.created_at + spec.lifetime.duration;
   fault.deadline = clock_() + spec.lifetime.duration;
+  fault.flap_down = spec.impairments.flap.has_value();  // a flap starts with the link down
+  fault.plan = tc::plan_slot(spec.impairments, fault.flap_down);
+  fault.leaf = tc::slot_leaf_handle(fault.slot);
+  check_netem_mix(ifindex, fault.plan, "");
   fault.spec = std::move(spec);
+  if (fault.flap_down) fault.next_flap = next_flap_time(fault);
   const std::string id = fault.id;
   install(std::move(fault), rules);
   const Fault& applied = faults_.at(id);
@@ -110,12 +115,13 @@ void FaultEngine::install(Fault fault, const std::vector<tc::U32Rule>& rules) {
   }
   ++dev->second.faults;
   const int ifindex = fault.ifindex, slot = fault.slot;
+  const tc::SlotPlan plan = fault.plan;
   const std::string id = fault.id;
   faults_.emplace(id, std::move(fault));
   record();  // intent first: a crash from here on leaves a journal that explains the kernel
   try {
     if (first_on_device) backend_.install_root(ifindex);
-    backend_.install_cut(ifindex, slot, rules);
+    backend_.install_fault(ifindex, slot, plan, rules);
   } catch (...) {
     faults_.erase(id);
     if (--dev->second.faults == 0) {
@@ -168,11 +174,15 @@ std::vector<std::string> FaultEngine::revert_all() {
   return ids;
 }
 
-std::vector<std::string> FaultEngine::expire_due() {
+std::vector<std::string> FaultEngine::run_due() {
   std::vector<std::string> due;
   const SteadyTime now = clock_();
-  for (const auto& [id, f] : faults_) {
-    if (f.deadline <= now) due.push_back(id);
+  for (auto& [id, f] : faults_) {
+    if (f.deadline <= now) {
+      due.push_back(id);
+    } else if (f.next_flap && *f.next_flap <= now) {
+      switch_flap(f);
+    }
   }
   for (const auto& id : due) {
     spdlog::info("fault {} reached the end of its lifetime", id);
@@ -185,8 +195,76 @@ std::optional<SteadyTime> FaultEngine::next_deadline() const {
   std::optional<SteadyTime> next;
   for (const auto& [id, f] : faults_) {
     if (!next || f.deadline < *next) next = f.deadline;
+    if (f.next_flap && *f.next_flap < *next) next = f.next_flap;
   }
   return next;
+}
+
+void FaultEngine::check_netem_mix(int ifindex, const tc::SlotPlan& plan, const std::string& except_id) const {
+  if (plan.leaf != tc::LeafKind::netem) return;
+  for (const auto& [id, f] : faults_) {
+    if (id == except_id || f.ifindex != ifindex || f.plan.leaf != tc::LeafKind::netem) continue;
+    if (plan.netem.duplicate > 0 || f.plan.netem.duplicate > 0) {
+      throw ConflictError("the kernel refuses a duplicating netem next to any other netem on the same device, and " +
+                          id + " already holds a netem on it; revert it, or apply the two faults on different devices");
+    }
+  }
+}
+
+// Down for down_pct of the period, up for the rest, each switch moved by up
+// to +/- jitter so that a flap does not beat in step with a retry timer.
+SteadyTime FaultEngine::next_flap_time(const Fault& fault) const {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto& flap = *fault.spec.impairments.flap;
+  const double share = (fault.flap_down ? flap.down_pct : 100 - flap.down_pct) / 100;
+  auto phase = std::chrono::duration_cast<std::chrono::milliseconds>(flap.period * share);
+  if (flap.jitter.count() > 0) {
+    std::uniform_int_distribution<std::int64_t> shift(-flap.jitter.count(), flap.jitter.count());
+    phase += std::chrono::milliseconds(shift(rng));
+  }
+  return (fault.next_flap ? *fault.next_flap : clock_()) + std::max(phase, std::chrono::milliseconds(1));
+}
+
+void FaultEngine::switch_flap(Fault& fault) {
+  const bool down = !fault.flap_down;
+  const tc::SlotPlan next = tc::plan_slot(fault.spec.impairments, down);
+  try {
+    fault.leaf = backend_.change_fault(fault.ifindex, fault.slot, fault.plan, fault.leaf, next);
+    fault.plan = next;
+    fault.flap_down = down;
+  } catch (const std::exception& e) {
+    // Keep the schedule: the next switch tries again from the state we are in.
+    spdlog::error("flap of fault {} failed to switch {}: {}", fault.id, down ? "down" : "up", e.what());
+  }
+  fault.next_flap = next_flap_time(fault);
+}
+
+const Fault& FaultEngine::update(const std::string& id, const Impairments& impairments,
+                                 std::optional<std::chrono::milliseconds> lifetime) {
+  auto it = faults_.find(id);
+  if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
+  Fault& f = it->second;
+  FaultSpec spec = f.spec;
+  spec.impairments = impairments;
+  if (lifetime) spec.lifetime.duration = *lifetime;
+  validate(spec);
+  if (lifetime) spec.lifetime.duration = resolve_lifetime(*lifetime);
+  const bool flap_down = impairments.flap && (f.spec.impairments.flap ? f.flap_down : true);
+  const tc::SlotPlan next = tc::plan_slot(impairments, flap_down);
+  check_netem_mix(f.ifindex, next, id);
+  f.leaf = backend_.change_fault(f.ifindex, f.slot, f.plan, f.leaf, next);
+  f.plan = next;
+  f.flap_down = flap_down;
+  if (!impairments.flap) f.next_flap.reset();
+  else if (!f.next_flap) f.next_flap = next_flap_time(f);
+  if (lifetime) {
+    f.deadline = clock_() + spec.lifetime.duration;
+    f.expires_at = std::chrono::system_clock::now() + spec.lifetime.duration;
+  }
+  f.spec = std::move(spec);
+  record();
+  spdlog::info("updated fault {} in place", id);
+  return f;
 }
 
 const Fault* FaultEngine::find(const std::string& id) const {

@@ -40,6 +40,10 @@ struct Fault {
   FaultSpec spec;  // lifetime resolved: never 0
   int ifindex = 0;
   int slot = 0;
+  tc::SlotPlan plan;       // what the slot holds in the kernel now
+  std::uint32_t leaf = 0;  // the leaf qdisc's handle now
+  bool flap_down = false;
+  std::optional<SteadyTime> next_flap;  // when a flap switches next
   std::size_t filter_rules = 0;
   std::chrono::system_clock::time_point created_at;
   std::chrono::system_clock::time_point expires_at;
@@ -62,12 +66,19 @@ class FaultEngine {
   void revert(const std::string& id);  // throws NotFoundError
   std::vector<std::string> revert_all();
 
-  std::vector<std::string> expire_due();  // reverts faults whose lifetime ended
+  // Changes a live fault's impairments (and, if given, restarts its lifetime)
+  // in place: no revert in between. Match and device stay as they are.
+  const Fault& update(const std::string& id, const Impairments& impairments,
+                      std::optional<std::chrono::milliseconds> lifetime);
+
+  // Reverts faults whose lifetime ended and switches flaps that are due.
+  // Returns the ids of the faults reverted.
+  std::vector<std::string> run_due();
   std::optional<SteadyTime> next_deadline() const;
 
   const Fault* find(const std::string& id) const;
   std::vector<const Fault*> list() const;
-  tc::FaultCounters counters(const Fault& f) const { return backend_.counters(f.ifindex, f.slot); }
+  tc::FaultCounters counters(const Fault& f) const { return backend_.counters(f.ifindex, f.leaf); }
   const EngineConfig& config() const { return config_; }
   SteadyTime now() const { return clock_(); }
 
@@ -81,6 +92,9 @@ class FaultEngine {
   std::chrono::milliseconds resolve_lifetime(std::chrono::milliseconds asked) const;
   void install(Fault fault, const std::vector<tc::U32Rule>& rules);
   void uninstall(const Fault& fault);
+  void check_netem_mix(int ifindex, const tc::SlotPlan& plan, const std::string& except_id) const;
+  void switch_flap(Fault& fault);
+  SteadyTime next_flap_time(const Fault& fault) const;
   void undo_root(int ifindex) noexcept;
   void record();
 

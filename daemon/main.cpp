@@ -35,7 +35,7 @@ class ExpiryTimer {
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;  // cancelled by a newer rearm
       try {
-        engine_.expire_due();
+        engine_.run_due();
       } catch (const std::exception& e) {
         spdlog::error("reverting an expired fault failed: {}", e.what());
       }

@@ -7,9 +7,11 @@
 
 #include "common/duration.h"
 #include "common/fault_json.h"
+#include "common/impairments_json.h"
 #include "common/field_error.h"
 #include "common/version.h"
 #include "injector/http_client.h"
+#include "injector/impairment_flags.h"
 #include "injector/output.h"
 
 namespace injector::cli {
@@ -32,6 +34,16 @@ constexpr const char* kExamples =
     "Examples:\n"
     "  injector fault apply --daemon unix:/run/injector/injectord.sock cut --dev eth0 --to 10.77.2.0/24,fd77:0:2::/64 --for 5m\n"
     "  injector fault apply cut --dev eth0 --to @sh-networks.txt --label drill=hz-sh\n"
+    "  injector fault apply delay --dev eth0 --to 10.77.3.0/24 --delay 30ms --jitter 5ms --distribution normal\n"
+    "  injector fault apply loss --dev eth0 --to 10.77.3.0/24 --loss 5% --loss-correlation 25%\n"
+    "  injector fault apply loss --dev eth0 --to 10.77.3.0/24 --gemodel 1%,10%,70%,0.1%\n"
+    "  injector fault apply duplicate --dev eth0 --to 10.77.3.0/24 --duplicate 2%\n"
+    "  injector fault apply corrupt --dev eth0 --to 10.77.3.0/24 --corrupt 0.5%\n"
+    "  injector fault apply reorder --dev eth0 --to 10.77.3.0/24 --delay 10ms --reorder 25% --gap 5\n"
+    "  injector fault apply bandwidth --dev eth0 --to 10.77.3.0/24 --rate 10mbit --burst 32kb\n"
+    "  injector fault apply flap --dev eth0 --to 10.77.3.0/24 --period 2s --down 30% --flap-jitter 100ms\n"
+    "  injector fault apply delay --dev eth0 --to 10.77.3.0/24 --proto tcp --dport 443 --delay 50ms --loss 1% --rate 10mbit\n"
+    "  injector fault update f-0123456789ab --delay 200ms\n"
     "  injector fault list --output json\n"
     "  injector fault revert f-0123456789ab\n"
     "  injector fault revert --all\n";
@@ -41,11 +53,24 @@ struct Common {
   std::string output = "text";
 };
 
-struct CutFlags {
+struct MatchFlags {
   std::string device;
   std::vector<std::string> to, from, labels;
   std::string protocol = "any";
+  std::string dport, sport;
+  std::string direction = "egress";
   std::string lifetime;
+};
+
+constexpr std::pair<const char*, const char*> kKinds[] = {
+    {"cut", "Drop every matched packet (a fibre cut)"},
+    {"delay", "Delay matched packets (--delay, with --jitter, --distribution, ...)"},
+    {"loss", "Drop a share of matched packets (--loss or --gemodel)"},
+    {"duplicate", "Duplicate a share of matched packets (--duplicate)"},
+    {"corrupt", "Corrupt a share of matched packets (--corrupt)"},
+    {"reorder", "Reorder matched packets (--reorder with --delay)"},
+    {"bandwidth", "Cap the bandwidth of matched traffic (--rate)"},
+    {"flap", "Cut matched traffic on and off (--period, --down)"},
 };
 
 int exit_for_status(int status) {
@@ -77,34 +102,51 @@ std::vector<Cidr> parse_cidrs(const std::vector<std::string>& values, const std:
   return out;
 }
 
-FaultSpec cut_spec(const CutFlags& f) {
+std::optional<PortRange> port_flag(const std::string& text, const char* flag) {
+  if (text.empty()) return std::nullopt;
+  try {
+    return parse_port_range(text);
+  } catch (const std::invalid_argument& e) {
+    throw FieldError(flag, e.what(), "a port or FIRST-LAST");
+  }
+}
+
+std::chrono::milliseconds lifetime_flag(const std::string& text) {
+  try {
+    return parse_duration(text);
+  } catch (const std::invalid_argument& e) {
+    throw FieldError("--for", e.what());
+  }
+}
+
+FaultSpec fault_spec(const MatchFlags& f, const ImpairmentFlags& imp, const std::string& kind) {
   FaultSpec spec;
   spec.device = f.device;
   spec.match.to = parse_cidrs(f.to, "--to");
   spec.match.from = parse_cidrs(f.from, "--from");
   spec.match.protocol = protocol_from_string(f.protocol);
-  spec.impairments.cut = CutImpairment{};
+  spec.match.dport = port_flag(f.dport, "--dport");
+  spec.match.sport = port_flag(f.sport, "--sport");
+  spec.direction = direction_from_string(f.direction);
+  spec.impairments = build_impairments(imp, kind);
   if (!f.lifetime.empty()) {
-    try {
-      spec.lifetime.duration = parse_duration(f.lifetime);
-    } catch (const std::invalid_argument& e) {
-      throw FieldError("--for", e.what());
-    }
+    spec.lifetime.duration = lifetime_flag(f.lifetime);
   }
   for (const auto& l : f.labels) spec.labels.insert(parse_label(l));
   validate(spec);  // the same checks the daemon makes, before anything is sent
   return spec;
 }
 
-void add_cut_command(CLI::App& apply, CutFlags& f) {
-  auto* cut = apply.add_subcommand("cut", "Drop every packet to the given networks (a fibre cut)");
-  cut->fallthrough();
-  cut->add_option("--dev", f.device, "Device whose egress traffic is cut, e.g. eth0")->required();
-  cut->add_option("--to", f.to, "Destination CIDRs, comma-separated, or @FILE")->delimiter(',');
-  cut->add_option("--from", f.from, "Source CIDRs, comma-separated, or @FILE")->delimiter(',');
-  cut->add_option("--proto", f.protocol, "any, tcp, udp or icmp")->capture_default_str();
-  cut->add_option("--for", f.lifetime, "Lifetime, e.g. 90s, 10m (default: the daemon's, 10m)");
-  cut->add_option("--label", f.labels, "KEY=VALUE, repeatable");
+void add_match_flags(CLI::App& cmd, MatchFlags& f) {
+  cmd.add_option("--dev", f.device, "Device whose traffic is impaired, e.g. eth0")->required();
+  cmd.add_option("--to", f.to, "Remote networks (CIDRs, comma-separated, or @FILE)")->delimiter(',');
+  cmd.add_option("--from", f.from, "Local networks (CIDRs, comma-separated, or @FILE)")->delimiter(',');
+  cmd.add_option("--proto", f.protocol, "any, tcp, udp or icmp")->capture_default_str();
+  cmd.add_option("--dport", f.dport, "Remote port or range, e.g. 443 or 8000-8100 (needs --proto tcp|udp)");
+  cmd.add_option("--sport", f.sport, "Local port or range");
+  cmd.add_option("--direction", f.direction, "egress, ingress or both")->capture_default_str();
+  cmd.add_option("--for", f.lifetime, "Lifetime, e.g. 90s, 10m (default: the daemon's, 10m)");
+  cmd.add_option("--label", f.labels, "KEY=VALUE, repeatable");
 }
 
 }  // namespace
@@ -142,10 +184,19 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
   auto* apply = fault->add_subcommand("apply", "Apply a fault; prints its id")->fallthrough();
   apply->require_subcommand(1);
-  CutFlags cut;
-  add_cut_command(*apply, cut);
-  auto* list = fault->add_subcommand("list", "List the daemon's active faults")->fallthrough();
+  MatchFlags match;
+  ImpairmentFlags imp;
+  for (const auto& [kind, help] : kKinds) {
+    auto* cmd = apply->add_subcommand(kind, help)->fallthrough();
+    add_match_flags(*cmd, match);
+    if (std::string_view(kind) != "cut") add_impairment_flags(*cmd, imp);
+  }
   std::string id;
+  auto* update = fault->add_subcommand("update", "Change a live fault's impairments in place (no revert in between)")->fallthrough();
+  update->add_option("id", id, "Fault id")->required();
+  update->add_option("--for", match.lifetime, "Restart the lifetime from now, e.g. 10m");
+  add_impairment_flags(*update, imp);
+  auto* list = fault->add_subcommand("list", "List the daemon's active faults")->fallthrough();
   auto* get = fault->add_subcommand("get", "Show one fault")->fallthrough();
   get->add_option("id", id, "Fault id")->required();
   bool all = false;
@@ -158,9 +209,15 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     app.parse(reversed);
     json answer;
     int rc = kOk;
-    if (apply->got_subcommand("cut")) {
-      rc = call(common, "POST", "/v1/faults", to_json(cut_spec(cut)).dump(), answer, err);
+    if (apply->parsed()) {
+      const std::string kind = apply->get_subcommands().front()->get_name();
+      rc = call(common, "POST", "/v1/faults", to_json(fault_spec(match, imp, kind)).dump(), answer, err);
       if (rc == kOk) out << (common.output == "json" ? answer.dump(2) : answer.value("id", "")) << "\n";
+    } else if (update->parsed()) {
+      json body = {{"impairments", to_json(build_impairments(imp, ""))}};
+      if (!match.lifetime.empty()) body["lifetime"] = {{"duration_ms", lifetime_flag(match.lifetime).count()}};
+      rc = call(common, "PATCH", "/v1/faults/" + id, body.dump(), answer, err);
+      if (rc == kOk) common.output == "json" ? void(out << answer.dump(2) << "\n") : print_fault_detail(answer, out);
     } else if (list->parsed()) {
       rc = call(common, "GET", "/v1/faults", "", answer, err);
       if (rc == kOk) common.output == "json" ? void(out << answer.dump(2) << "\n") : print_fault_table(answer["faults"], out);

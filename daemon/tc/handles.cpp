@@ -21,10 +21,12 @@ std::uint32_t slot_class(int slot) {
   return make(kRootMajor, 0x100 + static_cast<std::uint32_t>(slot));
 }
 
-std::uint32_t slot_leaf_handle(int slot) {
+std::uint32_t slot_leaf_handle(int slot, bool alternate) {
   check_slot(slot);
-  return make(0xf000 + static_cast<std::uint32_t>(slot), 0);
+  return make((alternate ? 0xe000 : 0xf000) + static_cast<std::uint32_t>(slot), 0);
 }
+
+std::uint32_t other_leaf_handle(std::uint32_t leaf) { return leaf ^ 0x10000000u; }
 
 std::uint16_t slot_filter_prio(int slot, bool ipv6) {
   check_slot(slot);

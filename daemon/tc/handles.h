@@ -7,7 +7,8 @@
 //   fa17:      HTB root (default class fa17:1)
 //   fa17:1     pass class: all unmatched traffic, unshaped
 //   fa17:1xx   one class per fault slot s: minor 0x100 + s
-//   f0xx:      the leaf qdisc of slot s: major 0xf000 + s
+//   f0xx:      the leaf qdisc of slot s: major 0xf000 + s, or 0xe000 + s
+//              while a replacement leaf of another kind is grafted in
 //   prio 1     the ND exemption filters (IPv6 neighbour discovery never cut)
 //   prio 0x100 + 2s / 0x101 + 2s   slot s's IPv4 / IPv6 u32 filters
 //
@@ -24,7 +25,8 @@ inline constexpr int kMaxSlots = 1024;  // leaf majors stay below 0xfa17
 std::uint32_t root_handle();        // fa17:0
 std::uint32_t pass_class();         // fa17:1
 std::uint32_t slot_class(int slot);  // fa17:(0x100 + slot)
-std::uint32_t slot_leaf_handle(int slot);
+std::uint32_t slot_leaf_handle(int slot, bool alternate = false);
+std::uint32_t other_leaf_handle(std::uint32_t leaf);  // f0xx: <-> e0xx:
 std::uint16_t slot_filter_prio(int slot, bool ipv6);
 inline constexpr std::uint16_t kNdExemptPrio = 1;
 

@@ -1,6 +1,8 @@
 #include "daemon/tc/htb_root.h"
 
 #include <linux/pkt_sched.h>
+
+#include <algorithm>
 #include <netlink/route/class.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/qdisc/htb.h>
@@ -40,18 +42,25 @@ RootQdisc read_root_qdisc(const nl::Socket& sock, int ifindex) {
   return root;
 }
 
-void add_pass_through_class(nl::Batch& batch, int ifindex, std::uint32_t classid) {
+void add_htb_class(nl::Batch& batch, int ifindex, std::uint32_t classid, std::optional<std::uint64_t> rate_bytes,
+                   std::uint32_t burst_bytes, bool change) {
   auto cl = nl::owned(rtnl_class_alloc(), "class");
   rtnl_tc_set_ifindex(TC_CAST(cl.get()), ifindex);
   rtnl_tc_set_parent(TC_CAST(cl.get()), root_handle());
   rtnl_tc_set_handle(TC_CAST(cl.get()), classid);
   nl::check("set class kind htb", rtnl_tc_set_kind(TC_CAST(cl.get()), "htb"));
-  nl::check("set htb rate", rtnl_htb_set_rate64(cl.get(), kUnlimitedBytesPerSec));
-  nl::check("set htb ceil", rtnl_htb_set_ceil64(cl.get(), kUnlimitedBytesPerSec));
-  nl::check("set htb quantum", rtnl_htb_set_quantum(cl.get(), kQuantum));
+  const std::uint64_t rate = rate_bytes.value_or(kUnlimitedBytesPerSec);
+  nl::check("set htb rate", rtnl_htb_set_rate64(cl.get(), rate));
+  nl::check("set htb ceil", rtnl_htb_set_ceil64(cl.get(), rate));
+  // HTB's quantum must sit between 1 MTU and 200,000 bytes or the kernel warns.
+  nl::check("set htb quantum", rtnl_htb_set_quantum(cl.get(), static_cast<std::uint32_t>(std::clamp<std::uint64_t>(rate / 10, 1'600, kQuantum))));
+  if (burst_bytes) {
+    nl::check("set htb burst", rtnl_htb_set_rbuffer(cl.get(), burst_bytes));
+    nl::check("set htb cburst", rtnl_htb_set_cbuffer(cl.get(), burst_bytes));
+  }
   nl_msg* msg = nullptr;
-  nl::check("build htb class", rtnl_class_build_add_request(cl.get(), NLM_F_CREATE | NLM_F_EXCL, &msg));
-  batch.add(msg, "add htb class");
+  nl::check("build htb class", rtnl_class_build_add_request(cl.get(), change ? 0 : NLM_F_CREATE | NLM_F_EXCL, &msg));
+  batch.add(msg, change ? "change htb class" : "add htb class");
 }
 
 void add_htb_root(const nl::Socket& sock, int ifindex) {
@@ -63,7 +72,7 @@ void add_htb_root(const nl::Socket& sock, int ifindex) {
   nl::check("build htb root qdisc", rtnl_qdisc_build_add_request(q.get(), NLM_F_CREATE | NLM_F_EXCL, &msg));
   nl::Batch batch(sock);
   batch.add(msg, "add htb root qdisc fa17:");
-  add_pass_through_class(batch, ifindex, pass_class());
+  add_htb_class(batch, ifindex, pass_class(), std::nullopt, 0, false);
   for (const auto& rule : neighbour_discovery_rules()) add_u32_filter(batch, ifindex, kNdExemptPrio, rule, pass_class());
   try {
     batch.commit();

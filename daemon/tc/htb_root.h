@@ -5,6 +5,7 @@
 // and decides whose it is.
 
 #include <cstdint>
+#include <optional>
 
 #include "daemon/netlink/batch.h"
 #include "daemon/tc/tc_backend.h"
@@ -18,7 +19,9 @@ RootQdisc read_root_qdisc(const nl::Socket& sock, int ifindex);
 void add_htb_root(const nl::Socket& sock, int ifindex);  // all-or-nothing
 void delete_htb_root(const nl::Socket& sock, int ifindex);
 
-// An HTB class under our root that never limits (rate = ceil = 100 Gbit/s).
-void add_pass_through_class(nl::Batch& batch, int ifindex, std::uint32_t classid);
+// An HTB class under our root: shaped to rate_bytes (per second) when given,
+// else never limiting (rate = ceil = 100 Gbit/s). change: modify an existing one.
+void add_htb_class(nl::Batch& batch, int ifindex, std::uint32_t classid, std::optional<std::uint64_t> rate_bytes,
+                   std::uint32_t burst_bytes, bool change);
 
 }  // namespace injector::tc

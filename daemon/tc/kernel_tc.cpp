@@ -4,9 +4,9 @@
 #include <netlink/route/link.h>
 #include <netlink/route/qdisc.h>
 
-#include "daemon/tc/blackhole.h"
 #include "daemon/tc/handles.h"
 #include "daemon/tc/htb_root.h"
+#include "daemon/tc/leaf.h"
 #include "daemon/tc/qdisc_dump.h"
 #include "daemon/tc/u32_filter.h"
 
@@ -23,12 +23,12 @@ void KernelTc::install_root(int ifindex) { add_htb_root(sock_, ifindex); }
 
 void KernelTc::remove_root(int ifindex) { delete_htb_root(sock_, ifindex); }
 
-void KernelTc::install_cut(int ifindex, int slot, const std::vector<U32Rule>& rules) {
+void KernelTc::install_fault(int ifindex, int slot, const SlotPlan& plan, const std::vector<U32Rule>& rules) {
   nl::Batch batch(sock_);
-  add_pass_through_class(batch, ifindex, slot_class(slot));
-  add_blackhole_qdisc(batch, ifindex, slot_class(slot), slot_leaf_handle(slot));
+  add_htb_class(batch, ifindex, slot_class(slot), plan.rate_bytes, plan.burst_bytes, false);
+  add_leaf(batch, ifindex, slot_class(slot), slot_leaf_handle(slot), plan, LeafOp::create);
   // Filters last: the kernel handles requests in order, so traffic is steered
-  // only once the class that drops it exists.
+  // only once the class and leaf that impair it exist.
   for (const auto& rule : rules) {
     add_u32_filter(batch, ifindex, slot_filter_prio(slot, rule.family == Family::v6), rule, slot_class(slot));
   }
@@ -38,6 +38,24 @@ void KernelTc::install_cut(int ifindex, int slot, const std::vector<U32Rule>& ru
     remove_fault(ifindex, slot);
     throw;
   }
+}
+
+std::uint32_t KernelTc::change_fault(int ifindex, int slot, const SlotPlan& from, std::uint32_t leaf,
+                                     const SlotPlan& to) {
+  nl::Batch batch(sock_);
+  if (from.rate_bytes != to.rate_bytes || from.burst_bytes != to.burst_bytes) {
+    add_htb_class(batch, ifindex, slot_class(slot), to.rate_bytes, to.burst_bytes, true);
+  }
+  std::uint32_t new_leaf = leaf;
+  if (from.leaf != to.leaf) {
+    // The kernel will not change a qdisc's kind under the same handle: graft a new one.
+    new_leaf = other_leaf_handle(leaf);
+    add_leaf(batch, ifindex, slot_class(slot), new_leaf, to, LeafOp::replace);
+  } else if (to.leaf == LeafKind::netem && from.netem != to.netem) {
+    add_leaf(batch, ifindex, slot_class(slot), leaf, to, LeafOp::change);
+  }
+  batch.commit();
+  return new_leaf;
 }
 
 void KernelTc::remove_fault(int ifindex, int slot) {
@@ -53,10 +71,10 @@ void KernelTc::remove_fault(int ifindex, int slot) {
   if (rc < 0 && rc != -NLE_OBJ_NOTFOUND) nl::check("delete fault class", rc);
 }
 
-FaultCounters KernelTc::counters(int ifindex, int slot) {
+FaultCounters KernelTc::counters(int ifindex, std::uint32_t leaf) {
   FaultCounters c;
   for (const auto& q : dump_qdiscs(sock_, ifindex)) {
-    if (q.handle == slot_leaf_handle(slot)) c.packets_dropped = q.drops;
+    if (q.handle == leaf) c = {q.packets, q.bytes, q.drops};
   }
   return c;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/tc/slot_plan.h"
 #include "daemon/tc/u32_keys.h"
 
 namespace injector::tc {
@@ -21,7 +22,10 @@ struct RootQdisc {
   std::uint32_t handle = 0;
 };
 
+// From the leaf qdisc: what it passed on and what it dropped.
 struct FaultCounters {
+  std::uint64_t packets_sent = 0;
+  std::uint64_t bytes_sent = 0;
   std::uint64_t packets_dropped = 0;
 };
 
@@ -32,9 +36,15 @@ class TcBackend {
   virtual RootQdisc root_qdisc(int ifindex) = 0;
   virtual void install_root(int ifindex) = 0;  // HTB root, pass class, ND exemption
   virtual void remove_root(int ifindex) = 0;   // the kernel then re-attaches its default
-  virtual void install_cut(int ifindex, int slot, const std::vector<U32Rule>& rules) = 0;
+  // A class shaped as planned, its leaf (handle slot_leaf_handle(slot)), then the filters.
+  virtual void install_fault(int ifindex, int slot, const SlotPlan& plan, const std::vector<U32Rule>& rules) = 0;
+  // Moves a live slot to another plan, filters untouched, traffic never unsteered:
+  // netem parameters change in place; another leaf kind is grafted over the old
+  // one. Returns the leaf's handle afterwards.
+  virtual std::uint32_t change_fault(int ifindex, int slot, const SlotPlan& from, std::uint32_t leaf,
+                                     const SlotPlan& to) = 0;
   virtual void remove_fault(int ifindex, int slot) = 0;
-  virtual FaultCounters counters(int ifindex, int slot) = 0;
+  virtual FaultCounters counters(int ifindex, std::uint32_t leaf) = 0;
   virtual std::vector<int> devices_with_our_root() = 0;
 };
 

@@ -100,7 +100,9 @@ TEST(FaultJson, UnknownTopLevelFieldRejected) {
 TEST(FaultJson, UnknownNestedFieldsRejected) {
   EXPECT_EQ(decode_error_field(with(valid_body(), "/match/x"_json_pointer, 1)), "match.x");
   EXPECT_EQ(decode_error_field(with(valid_body(), "/impairments/delay"_json_pointer, {{"ms", 5}})),
-            "impairments.delay");
+            "impairments.delay.ms");
+  EXPECT_EQ(decode_error_field(with(valid_body(), "/impairments/teleport"_json_pointer, json::object())),
+            "impairments.teleport");
   EXPECT_EQ(decode_error_field(with(valid_body(), "/lifetime"_json_pointer, {{"x", 1}})), "lifetime.x");
   EXPECT_EQ(decode_error_field(with(valid_body(), "/impairments/cut/loss"_json_pointer, 1)), "impairments.cut.loss");
 }
@@ -114,7 +116,8 @@ TEST(FaultJson, WrongTypesRejected) {
   EXPECT_EQ(decode_error_field(with(valid_body(), "/match/from"_json_pointer, {{"a", 1}})), "match.from");
   EXPECT_EQ(decode_error_field(with(valid_body(), "/match/to/0"_json_pointer, 10)), "match.to[0]");
   EXPECT_EQ(decode_error_field(with(valid_body(), "/match/protocol"_json_pointer, 6)), "match.protocol");
-  EXPECT_EQ(decode_error_field(with(valid_body(), "/match/dport"_json_pointer, "80")), "match.dport");
+  EXPECT_EQ(decode_error_field(with(valid_body(), "/match/dport"_json_pointer, "eighty")), "match.dport");
+  EXPECT_EQ(decode_error_field(with(valid_body(), "/match/dport"_json_pointer, "80-")), "match.dport");
   EXPECT_EQ(decode_error_field(with(valid_body(), "/match/dport"_json_pointer, 65536)), "match.dport");
   EXPECT_EQ(decode_error_field(with(valid_body(), "/match/sport"_json_pointer, -1)), "match.sport");
   EXPECT_EQ(decode_error_field(with(valid_body(), "/direction"_json_pointer, true)), "direction");

@@ -71,7 +71,7 @@ TEST_F(ApiRouterTest, PostValidFaultIs201WithId) {
   EXPECT_GT(j["expires_in_ms"].get<std::int64_t>(), 55000);
   EXPECT_LE(j["expires_in_ms"].get<std::int64_t>(), 60000);
   EXPECT_TRUE(j["created_at"].get<std::string>().ends_with("Z"));
-  EXPECT_EQ(tc.count("install_cut"), 1u);
+  EXPECT_EQ(tc.count("install_fault"), 1u);
 }
 
 TEST_F(ApiRouterTest, MalformedJsonIs400) {
@@ -130,10 +130,10 @@ TEST_F(ApiRouterTest, ForeignRootIs409) {
 }
 
 TEST_F(ApiRouterTest, KernelFailureIs500) {
-  tc.fail_install_cut = true;
+  tc.fail_install_fault = true;
   const json j = expect(500, "POST", "/v1/faults", kCut);
   EXPECT_EQ(j["error"]["code"], "kernel_error");
-  EXPECT_NE(j["error"]["message"].get<std::string>().find("install_cut failed"), std::string::npos);
+  EXPECT_NE(j["error"]["message"].get<std::string>().find("install_fault failed"), std::string::npos);
   EXPECT_TRUE(engine.list().empty());
 }
 
@@ -186,7 +186,7 @@ TEST_F(ApiRouterTest, WrongMethodIs405) {
   EXPECT_EQ(j["error"]["field"], "method");
   EXPECT_EQ(j["error"]["allowed"], "GET, POST, DELETE");
   j = expect(405, "POST", "/v1/faults/f-000000000000", kCut);
-  EXPECT_EQ(j["error"]["allowed"], "GET, DELETE");
+  EXPECT_EQ(j["error"]["allowed"], "GET, PATCH, DELETE");
   EXPECT_EQ(expect(405, "DELETE", "/v1/health")["error"]["allowed"], "GET");
   EXPECT_EQ(expect(405, "POST", "/v1/version")["error"]["code"], "method_not_allowed");
   EXPECT_TRUE(tc.calls.empty());

@@ -20,7 +20,7 @@ namespace injector::testing {
 class FakeTc : public tc::TcBackend {
  public:
   struct Call {
-    std::string op;  // "install_root", "remove_root", "install_cut", "remove_fault"
+    std::string op;  // "install_root", "remove_root", "install_fault", "remove_fault"
     int ifindex = 0;
     int slot = 0;
     std::size_t rules = 0;
@@ -33,8 +33,8 @@ class FakeTc : public tc::TcBackend {
   std::map<std::pair<int, int>, std::vector<tc::U32Rule>> cuts;  // (ifindex, slot) -> rules installed
   std::vector<int> leftover_roots;     // what devices_with_our_root() reports
   bool fail_install_root = false;
-  bool fail_install_cut = false;
-  std::function<void()> on_install_cut;  // runs first thing in install_cut
+  bool fail_install_fault = false;
+  std::function<void()> on_install_fault;  // runs first thing in install_fault
   std::vector<Call> calls;
 
   int ifindex(const std::string& device) override {
@@ -60,11 +60,14 @@ class FakeTc : public tc::TcBackend {
     for (auto it = cuts.begin(); it != cuts.end();) it = it->first.first == ifindex ? cuts.erase(it) : std::next(it);
   }
 
-  void install_cut(int ifindex, int slot, const std::vector<tc::U32Rule>& rules) override {
-    if (on_install_cut) on_install_cut();
-    calls.push_back({"install_cut", ifindex, slot, rules.size()});
-    if (fail_install_cut) throw std::runtime_error("fake: install_cut failed");
-    if (!our_roots.count(ifindex)) throw std::runtime_error("fake: install_cut without a root");
+  std::map<std::pair<int, int>, tc::SlotPlan> plans;  // (ifindex, slot) -> plan installed or changed to
+
+  void install_fault(int ifindex, int slot, const tc::SlotPlan& plan, const std::vector<tc::U32Rule>& rules) override {
+    plans[{ifindex, slot}] = plan;
+    if (on_install_fault) on_install_fault();
+    calls.push_back({"install_fault", ifindex, slot, rules.size()});
+    if (fail_install_fault) throw std::runtime_error("fake: install_fault failed");
+    if (!our_roots.count(ifindex)) throw std::runtime_error("fake: install_fault without a root");
     if (!cuts.emplace(std::make_pair(ifindex, slot), rules).second) throw std::runtime_error("fake: slot in use");
   }
 
@@ -73,8 +76,18 @@ class FakeTc : public tc::TcBackend {
     cuts.erase({ifindex, slot});
   }
 
-  tc::FaultCounters counters(int ifindex, int slot) override {
-    return {static_cast<std::uint64_t>(ifindex * 1000 + slot)};
+  std::uint32_t change_fault(int ifindex, int slot, const tc::SlotPlan& from, std::uint32_t leaf,
+                             const tc::SlotPlan& to) override {
+    calls.push_back({"change_fault", ifindex, slot, 0});
+    if (!cuts.count({ifindex, slot})) throw std::runtime_error("fake: change of a slot not installed");
+    if (plans[{ifindex, slot}] != from) throw std::runtime_error("fake: change from a plan the slot does not hold");
+    plans[{ifindex, slot}] = to;
+    return from.leaf == to.leaf ? leaf : tc::other_leaf_handle(leaf);
+  }
+
+  // Encodes where it was asked: packets_dropped = ifindex * 1000 + slot of the leaf.
+  tc::FaultCounters counters(int ifindex, std::uint32_t leaf) override {
+    return {0, 0, static_cast<std::uint64_t>(ifindex * 1000 + ((leaf >> 16) & 0xfff))};
   }
 
   std::vector<int> devices_with_our_root() override { return leftover_roots; }
@@ -83,7 +96,7 @@ class FakeTc : public tc::TcBackend {
     return static_cast<std::size_t>(
         std::count_if(calls.begin(), calls.end(), [&](const Call& c) { return c.op == op; }));
   }
-  bool any_install() const { return count("install_root") + count("install_cut") > 0; }
+  bool any_install() const { return count("install_root") + count("install_fault") > 0; }
 };
 
 }  // namespace injector::testing

@@ -92,14 +92,14 @@ TEST_F(FaultEngineTest, FirstFaultOnDeviceInstallsRootOnce) {
   EXPECT_EQ(a.id.size(), 14u) << a.id;
   ASSERT_EQ(tc.calls.size(), 2u);
   EXPECT_EQ(tc.calls[0].op, "install_root");  // the root before the cut that hangs under it
-  EXPECT_EQ(tc.calls[1].op, "install_cut");
+  EXPECT_EQ(tc.calls[1].op, "install_fault");
   EXPECT_EQ(tc.calls[1].slot, 1);
   const std::string first = a.id;
   const Fault& b = engine.apply(cut("eth0", "192.168.0.0/16"));
   EXPECT_NE(b.id, first);
   EXPECT_EQ(b.slot, 2);
   EXPECT_EQ(tc.count("install_root"), 1u);
-  EXPECT_EQ(tc.count("install_cut"), 2u);
+  EXPECT_EQ(tc.count("install_fault"), 2u);
   EXPECT_EQ(engine.list().size(), 2u);
 }
 
@@ -205,16 +205,16 @@ TEST_F(FaultEngineTest, ExpireDueRevertsOnlyFaultsPastDeadline) {
   const std::string other_id = engine.apply(cut("eth1", "10.2.0.0/16", 2s)).id;
   EXPECT_EQ(engine.next_deadline(), now + 1s);
   now += 999ms;
-  EXPECT_TRUE(engine.expire_due().empty());
+  EXPECT_TRUE(engine.run_due().empty());
   now += 1ms;  // exactly at the deadline
-  EXPECT_EQ(engine.expire_due(), std::vector<std::string>{short_id});
+  EXPECT_EQ(engine.run_due(), std::vector<std::string>{short_id});
   EXPECT_EQ(engine.find(short_id), nullptr);
   ASSERT_NE(engine.find(long_id), nullptr);
   EXPECT_EQ(tc.cuts.count({2, 1}), 0u);
   EXPECT_EQ(tc.cuts.count({2, 2}), 1u);
   EXPECT_EQ(engine.next_deadline(), now - 1s + 2s);
   now += 10s;
-  auto due = engine.expire_due();
+  auto due = engine.run_due();
   std::sort(due.begin(), due.end());
   std::vector<std::string> want{long_id, other_id};
   std::sort(want.begin(), want.end());
@@ -225,7 +225,7 @@ TEST_F(FaultEngineTest, ExpireDueRevertsOnlyFaultsPastDeadline) {
 }
 
 TEST_F(FaultEngineTest, InstallCutFailureUndoesEverything) {
-  tc.fail_install_cut = true;
+  tc.fail_install_fault = true;
   auto engine = make();
   EXPECT_THROW(engine.apply(cut()), std::runtime_error);
   EXPECT_EQ(tc.count("remove_root"), 1u);
@@ -233,7 +233,7 @@ TEST_F(FaultEngineTest, InstallCutFailureUndoesEverything) {
   EXPECT_TRUE(engine.list().empty());
   EXPECT_FALSE(engine.next_deadline().has_value());
   // Nothing is left half-held: the next apply installs a root again.
-  tc.fail_install_cut = false;
+  tc.fail_install_fault = false;
   tc.calls.clear();
   EXPECT_EQ(engine.apply(cut()).slot, 1);
   EXPECT_EQ(tc.count("install_root"), 1u);
@@ -242,11 +242,11 @@ TEST_F(FaultEngineTest, InstallCutFailureUndoesEverything) {
 TEST_F(FaultEngineTest, InstallCutFailureOnBusyDeviceKeepsRoot) {
   auto engine = make();
   const std::string first = engine.apply(cut()).id;
-  tc.fail_install_cut = true;
+  tc.fail_install_fault = true;
   EXPECT_THROW(engine.apply(cut()), std::runtime_error);
   EXPECT_EQ(tc.count("remove_root"), 0u);
   EXPECT_EQ(engine.list().size(), 1u);
-  tc.fail_install_cut = false;
+  tc.fail_install_fault = false;
   engine.revert(first);  // still the last fault: the root goes
   EXPECT_EQ(tc.count("remove_root"), 1u);
 }
@@ -255,7 +255,7 @@ TEST_F(FaultEngineTest, InstallRootFailurePropagates) {
   tc.fail_install_root = true;
   auto engine = make();
   EXPECT_THROW(engine.apply(cut()), std::runtime_error);
-  EXPECT_EQ(tc.count("install_cut"), 0u);
+  EXPECT_EQ(tc.count("install_fault"), 0u);
   EXPECT_TRUE(engine.list().empty());
 }
 
@@ -289,7 +289,7 @@ TEST_F(FaultEngineTest, JournalFollowsFaults) {
   auto engine = make(&journal);
   bool listed_before_kernel = false;
   std::string id;
-  tc.on_install_cut = [&] {
+  tc.on_install_fault = [&] {
     // Intent first: by the time the kernel is touched, the journal explains it.
     const auto j = journal.load();
     listed_before_kernel = j && (*j)["faults"].size() == 1;
@@ -314,7 +314,7 @@ TEST_F(FaultEngineTest, JournalForgetsFailedApply) {
   TempDir dir;
   Journal journal(dir.path());
   auto engine = make(&journal);
-  tc.fail_install_cut = true;
+  tc.fail_install_fault = true;
   EXPECT_THROW(engine.apply(cut()), std::runtime_error);
   const auto j = journal.load();
   ASSERT_TRUE(j.has_value());

@@ -1,0 +1,57 @@
+#include "daemon/tc/leaf.h"
+
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include "daemon/tc/netem.h"
+
+namespace injector::tc {
+namespace {
+
+constexpr std::uint32_t kFifoLimit = 10'000;  // packets
+
+int flags_for(LeafOp op) {
+  switch (op) {
+    case LeafOp::create: return NLM_F_CREATE | NLM_F_EXCL;
+    case LeafOp::change: return 0;
+    case LeafOp::replace: return NLM_F_CREATE | NLM_F_REPLACE;
+  }
+  return 0;
+}
+
+}  // namespace
+
+MsgPtr new_qdisc_message(int ifindex, std::uint32_t parent, std::uint32_t handle, const char* kind, LeafOp op) {
+  MsgPtr msg(nlmsg_alloc_simple(RTM_NEWQDISC, flags_for(op)), &nlmsg_free);
+  if (!msg) throw nl::NetlinkError(std::string("allocate ") + kind + " qdisc message", -NLE_NOMEM);
+  tcmsg tcm{};
+  tcm.tcm_family = AF_UNSPEC;
+  tcm.tcm_ifindex = ifindex;
+  tcm.tcm_parent = parent;
+  tcm.tcm_handle = handle;
+  nl::check("build qdisc message", nlmsg_append(msg.get(), &tcm, sizeof tcm, NLMSG_ALIGNTO));
+  nl::check("build qdisc message", nla_put_string(msg.get(), TCA_KIND, kind));
+  return msg;
+}
+
+void add_leaf(nl::Batch& batch, int ifindex, std::uint32_t parent, std::uint32_t handle, const SlotPlan& plan,
+              LeafOp op) {
+  switch (plan.leaf) {
+    case LeafKind::netem:
+      add_netem_qdisc(batch, ifindex, parent, handle, plan.netem, op);
+      return;
+    case LeafKind::blackhole:
+      batch.add(new_qdisc_message(ifindex, parent, handle, "blackhole", op).release(), "add blackhole qdisc");
+      return;
+    case LeafKind::fifo: {
+      auto msg = new_qdisc_message(ifindex, parent, handle, "pfifo", op);
+      const tc_fifo_qopt opt{kFifoLimit};
+      nl::check("build pfifo qdisc", nla_put(msg.get(), TCA_OPTIONS, sizeof opt, &opt));
+      batch.add(msg.release(), "add pfifo qdisc");
+      return;
+    }
+  }
+}
+
+}  // namespace injector::tc
