@@ -58,6 +58,8 @@ http::Response guarded(Action action) {
     return reply(400, error_json("invalid_json", e.what(), "body", "a JSON fault spec"));
   } catch (const ConflictError& e) {
     return reply(409, error_json("conflict", e.what(), "device"));
+  } catch (const UnsupportedError& e) {
+    return reply(422, error_json("unsupported_by_kernel", e.what(), "impairments"));
   } catch (const NotFoundError& e) {
     return reply(404, error_json("not_found", e.what(), "id"));
   } catch (const std::exception& e) {
@@ -116,8 +118,23 @@ http::Response ApiRouter::update(const http::Request& request, const std::string
   return reply(200, fault_json(engine_.update(id, impairments_from_json(*imp), lifetime)));
 }
 
+json ApiRouter::capabilities_json() const {
+  const auto& caps = engine_.config().capabilities;
+  json features = json::object();
+  if (caps) for (const auto& [name, ok] : caps->features) features[name] = ok;
+  const bool netem = !caps || caps->has("sch_netem");
+  return {{"probed", caps.has_value()},
+          {"features", features},
+          {"backends", {{"netem", netem}}},
+          {"impairments",
+           {{"cut", !caps || caps->has("sch_blackhole")}, {"bandwidth", !caps || caps->has("sch_htb")},
+            {"flap", !caps || caps->has("sch_blackhole")}, {"delay", netem}, {"loss", netem},
+            {"duplicate", netem}, {"corrupt", netem}, {"reorder", netem}}}};
+}
+
 http::Response ApiRouter::health() const {
   return reply(200, {{"status", "ok"},
+                     {"capabilities", capabilities_json()},
                      {"version", kVersion},
                      {"api", kApiVersion},
                      {"faults_active", engine_.list().size()},
@@ -163,6 +180,10 @@ http::Response ApiRouter::one_fault(const http::Request& request, const std::str
 http::Response ApiRouter::handle(const http::Request& request) {
   const std::string path = request.target.substr(0, request.target.find('?'));
   return guarded([&] {
+    if (path == "/v1/capabilities") {
+      if (request.method != "GET") return method_not_allowed(request.method, "GET");
+      return reply(200, capabilities_json());
+    }
     if (path == "/v1/health" || path == "/v1/version") {
       if (request.method != "GET") return method_not_allowed(request.method, "GET");
       return path == "/v1/health" ? health() : reply(200, {{"version", kVersion}, {"api", kApiVersion}});
@@ -172,7 +193,7 @@ http::Response ApiRouter::handle(const http::Request& request) {
       return one_fault(request, path.substr(kFaultsPath.size() + 1));
     }
     return reply(404, error_json("not_found", "no such endpoint: " + path, "path",
-                                 "/v1/health, /v1/version, /v1/faults, /v1/faults/{id}"));
+                                 "/v1/health, /v1/version, /v1/capabilities, /v1/faults, /v1/faults/{id}"));
   });
 }
 

@@ -25,6 +25,7 @@ class ApiRouter {
   http::Response one_fault(const http::Request& request, const std::string& id);
   http::Response update(const http::Request& request, const std::string& id);
   http::Response health() const;
+  nlohmann::json capabilities_json() const;
 
   FaultEngine& engine_;
   ApiInfo info_;

@@ -87,6 +87,8 @@ const Fault& FaultEngine::apply(FaultSpec spec) {
   fault.flap_down = spec.impairments.flap.has_value();  // a flap starts with the link down
   fault.plan = tc::plan_slot(spec.impairments, fault.flap_down);
   fault.leaf = tc::slot_leaf_handle(fault.slot);
+  require_kernel_features(tc::plan_slot(spec.impairments, false));
+  require_kernel_features(fault.plan);
   check_netem_mix(ifindex, fault.plan, "");
   fault.spec = std::move(spec);
   if (fault.flap_down) fault.next_flap = next_flap_time(fault);
@@ -200,6 +202,21 @@ std::optional<SteadyTime> FaultEngine::next_deadline() const {
   return next;
 }
 
+void FaultEngine::require_kernel_features(const tc::SlotPlan& plan) const {
+  if (!config_.capabilities) return;
+  const auto& caps = *config_.capabilities;
+  auto need = [&](const char* feature, const std::string& what) {
+    if (!caps.has(feature)) {
+      throw UnsupportedError(std::string("this kernel has no ") + feature + ", which " + what +
+                             " needs (see `injector capabilities`)");
+    }
+  };
+  need("sch_htb", "every fault");
+  need("cls_u32", "every fault");
+  if (plan.leaf == tc::LeafKind::netem) need("sch_netem", "delay, loss, duplicate, corrupt and reorder");
+  if (plan.leaf == tc::LeafKind::blackhole) need("sch_blackhole", "a cut or a flap");
+}
+
 void FaultEngine::check_netem_mix(int ifindex, const tc::SlotPlan& plan, const std::string& except_id) const {
   if (plan.leaf != tc::LeafKind::netem) return;
   for (const auto& [id, f] : faults_) {
@@ -225,12 +242,29 @@ SteadyTime FaultEngine::next_flap_time(const Fault& fault) const {
   return (fault.next_flap ? *fault.next_flap : clock_()) + std::max(phase, std::chrono::milliseconds(1));
 }
 
+tc::FaultCounters FaultEngine::counters(const Fault& f) const {
+  tc::FaultCounters c = backend_.counters(f.ifindex, f.leaf);
+  c.packets_sent += f.retired.packets_sent;
+  c.bytes_sent += f.retired.bytes_sent;
+  c.packets_dropped += f.retired.packets_dropped;
+  return c;
+}
+
+// The kernel call, plus keeping the counts of a leaf that is about to be replaced.
+void FaultEngine::change_slot(Fault& fault, const tc::SlotPlan& next) {
+  const tc::FaultCounters before = fault.plan.leaf != next.leaf ? backend_.counters(fault.ifindex, fault.leaf) : tc::FaultCounters{};
+  fault.leaf = backend_.change_fault(fault.ifindex, fault.slot, fault.plan, fault.leaf, next);
+  fault.plan = next;
+  fault.retired.packets_sent += before.packets_sent;
+  fault.retired.bytes_sent += before.bytes_sent;
+  fault.retired.packets_dropped += before.packets_dropped;
+}
+
 void FaultEngine::switch_flap(Fault& fault) {
   const bool down = !fault.flap_down;
   const tc::SlotPlan next = tc::plan_slot(fault.spec.impairments, down);
   try {
-    fault.leaf = backend_.change_fault(fault.ifindex, fault.slot, fault.plan, fault.leaf, next);
-    fault.plan = next;
+    change_slot(fault, next);
     fault.flap_down = down;
   } catch (const std::exception& e) {
     // Keep the schedule: the next switch tries again from the state we are in.
@@ -251,9 +285,10 @@ const Fault& FaultEngine::update(const std::string& id, const Impairments& impai
   if (lifetime) spec.lifetime.duration = resolve_lifetime(*lifetime);
   const bool flap_down = impairments.flap && (f.spec.impairments.flap ? f.flap_down : true);
   const tc::SlotPlan next = tc::plan_slot(impairments, flap_down);
+  require_kernel_features(tc::plan_slot(impairments, false));
+  require_kernel_features(next);
   check_netem_mix(f.ifindex, next, id);
-  f.leaf = backend_.change_fault(f.ifindex, f.slot, f.plan, f.leaf, next);
-  f.plan = next;
+  change_slot(f, next);
   f.flap_down = flap_down;
   if (!impairments.flap) f.next_flap.reset();
   else if (!f.next_flap) f.next_flap = next_flap_time(f);

@@ -13,12 +13,18 @@
 
 #include "common/fault_spec.h"
 #include "daemon/journal.h"
+#include "daemon/tc/capabilities.h"
 #include "daemon/tc/tc_backend.h"
 
 namespace injector {
 
 // The device holds traffic control that is not ours: refuse, touch nothing (HTTP 409).
 class ConflictError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+// The kernel lacks a feature the fault needs (HTTP 422); names the feature.
+class UnsupportedError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -31,6 +37,8 @@ class NotFoundError : public std::runtime_error {
 struct EngineConfig {
   std::chrono::milliseconds default_lifetime = std::chrono::minutes(10);
   std::chrono::milliseconds max_lifetime = std::chrono::hours(24);
+  // What the kernel can do (probed at start); nullopt: not probed, assume everything.
+  std::optional<tc::Capabilities> capabilities;
 };
 
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -43,6 +51,7 @@ struct Fault {
   tc::SlotPlan plan;       // what the slot holds in the kernel now
   std::uint32_t leaf = 0;  // the leaf qdisc's handle now
   bool flap_down = false;
+  tc::FaultCounters retired;  // counted by leaves that a flap or an update replaced
   std::optional<SteadyTime> next_flap;  // when a flap switches next
   std::size_t filter_rules = 0;
   std::chrono::system_clock::time_point created_at;
@@ -78,7 +87,7 @@ class FaultEngine {
 
   const Fault* find(const std::string& id) const;
   std::vector<const Fault*> list() const;
-  tc::FaultCounters counters(const Fault& f) const { return backend_.counters(f.ifindex, f.leaf); }
+  tc::FaultCounters counters(const Fault& f) const;
   const EngineConfig& config() const { return config_; }
   SteadyTime now() const { return clock_(); }
 
@@ -92,8 +101,10 @@ class FaultEngine {
   std::chrono::milliseconds resolve_lifetime(std::chrono::milliseconds asked) const;
   void install(Fault fault, const std::vector<tc::U32Rule>& rules);
   void uninstall(const Fault& fault);
+  void require_kernel_features(const tc::SlotPlan& plan) const;
   void check_netem_mix(int ifindex, const tc::SlotPlan& plan, const std::string& except_id) const;
   void switch_flap(Fault& fault);
+  void change_slot(Fault& fault, const tc::SlotPlan& next);
   SteadyTime next_flap_time(const Fault& fault) const;
   void undo_root(int ifindex) noexcept;
   void record();

@@ -49,7 +49,11 @@ class ExpiryTimer {
 };
 
 int run(const Options& opt) {
-  injector::EngineConfig config{injector::parse_duration(opt.default_lifetime), injector::parse_duration(opt.max_lifetime)};
+  injector::EngineConfig config{injector::parse_duration(opt.default_lifetime), injector::parse_duration(opt.max_lifetime),
+                                injector::tc::probe_capabilities()};
+  for (const auto& [feature, ok] : config.capabilities->features) {
+    spdlog::info("kernel feature {}: {}", feature, ok ? "available" : "MISSING");
+  }
   if (config.default_lifetime > config.max_lifetime) throw std::invalid_argument("--default-lifetime exceeds --max-lifetime");
   injector::tc::KernelTc kernel;
   injector::Journal journal(opt.state_dir);

@@ -28,7 +28,8 @@ constexpr const char* kExitCodes =
     "  4  the daemon rejected the request as invalid\n"
     "  5  no such fault\n"
     "  6  the device holds traffic control injectord does not own\n"
-    "  7  the daemon failed to apply or revert (kernel error)\n";
+    "  7  the daemon failed to apply or revert (kernel error)\n"
+    "  8  the host's kernel lacks a feature the fault needs (see `injector capabilities`)\n";
 
 constexpr const char* kExamples =
     "Examples:\n"
@@ -76,6 +77,7 @@ constexpr std::pair<const char*, const char*> kKinds[] = {
 int exit_for_status(int status) {
   if (status == 404) return kNotFound;
   if (status == 409) return kConflict;
+  if (status == 422) return kUnsupported;
   if (status >= 500) return kDaemonFailed;
   return kRejected;
 }
@@ -179,8 +181,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   Common common;
   auto* fault = app.add_subcommand("fault", "Apply, list and revert faults on one daemon");
   fault->require_subcommand(1);
-  fault->add_option("--daemon", common.daemon, "Daemon endpoint, unix:/PATH")->envname("INJECTOR_DAEMON")->capture_default_str();
-  fault->add_option("--output", common.output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  auto* caps = app.add_subcommand("capabilities", "What the daemon's kernel can do, and which fault kinds it serves");
+  for (auto* cmd : {fault, caps}) {
+    cmd->add_option("--daemon", common.daemon, "Daemon endpoint, unix:/PATH")->envname("INJECTOR_DAEMON")->capture_default_str();
+    cmd->add_option("--output", common.output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  }
 
   auto* apply = fault->add_subcommand("apply", "Apply a fault; prints its id")->fallthrough();
   apply->require_subcommand(1);
@@ -209,7 +214,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     app.parse(reversed);
     json answer;
     int rc = kOk;
-    if (apply->parsed()) {
+    if (caps->parsed()) {
+      rc = call(common, "GET", "/v1/capabilities", "", answer, err);
+      if (rc == kOk) common.output == "json" ? void(out << answer.dump(2) << "\n") : print_capabilities(answer, out);
+    } else if (apply->parsed()) {
       const std::string kind = apply->get_subcommands().front()->get_name();
       rc = call(common, "POST", "/v1/faults", to_json(fault_spec(match, imp, kind)).dump(), answer, err);
       if (rc == kOk) out << (common.output == "json" ? answer.dump(2) : answer.value("id", "")) << "\n";

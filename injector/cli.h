@@ -19,6 +19,7 @@ enum ExitCode : int {
   kNotFound = 5,      // no such fault (HTTP 404)
   kConflict = 6,      // the device holds traffic control we do not own (HTTP 409)
   kDaemonFailed = 7,  // the daemon tried and failed (HTTP 5xx)
+  kUnsupported = 8,   // the host's kernel lacks a feature the fault needs (HTTP 422)
 };
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

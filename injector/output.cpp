@@ -75,6 +75,19 @@ void print_fault_detail(const json& f, std::ostream& out) {
       << "dropped:    " << f.value("counters", json::object()).value("packets_dropped", 0) << " packets\n";
 }
 
+void print_capabilities(const json& caps, std::ostream& out) {
+  out << "kernel features:\n";
+  const json features = caps.value("features", json::object());
+  const json kinds = caps.value("impairments", json::object());
+  for (const auto& [name, ok] : features.items()) {
+    out << "  " << std::left << std::setw(16) << name << (ok.get<bool>() ? "yes" : "MISSING") << "\n";
+  }
+  out << "fault kinds:\n";
+  for (const auto& [name, ok] : kinds.items()) {
+    out << "  " << std::left << std::setw(16) << name << (ok.get<bool>() ? "yes" : "no (kernel feature missing)") << "\n";
+  }
+}
+
 std::string describe_error(const json& body, int status) {
   if (!body.is_object() || !body.contains("error")) return "daemon answered HTTP " + std::to_string(status);
   const json& e = body["error"];

@@ -35,6 +35,19 @@ MsgPtr new_qdisc_message(int ifindex, std::uint32_t parent, std::uint32_t handle
   return msg;
 }
 
+void delete_qdisc(const nl::Socket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle) {
+  MsgPtr msg(nlmsg_alloc_simple(RTM_DELQDISC, 0), &nlmsg_free);
+  if (!msg) throw nl::NetlinkError("allocate qdisc delete message", -NLE_NOMEM);
+  tcmsg tcm{};
+  tcm.tcm_family = AF_UNSPEC;
+  tcm.tcm_ifindex = ifindex;
+  tcm.tcm_parent = parent;
+  tcm.tcm_handle = handle;
+  nl::check("build qdisc delete message", nlmsg_append(msg.get(), &tcm, sizeof tcm, NLMSG_ALIGNTO));
+  const int rc = nl_send_sync(sock.get(), msg.release());
+  if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_INVAL) nl::check("delete qdisc", rc);
+}
+
 void add_leaf(nl::Batch& batch, int ifindex, std::uint32_t parent, std::uint32_t handle, const SlotPlan& plan,
               LeafOp op) {
   switch (plan.leaf) {

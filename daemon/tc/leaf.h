@@ -25,6 +25,9 @@ using MsgPtr = std::unique_ptr<nl_msg, decltype(&nlmsg_free)>;
 // RTM_NEWQDISC with a tcmsg and TCA_KIND filled in; the caller adds TCA_OPTIONS.
 MsgPtr new_qdisc_message(int ifindex, std::uint32_t parent, std::uint32_t handle, const char* kind, LeafOp op);
 
+// RTM_DELQDISC for one qdisc; a missing one is not an error.
+void delete_qdisc(const nl::Socket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle);
+
 void add_leaf(nl::Batch& batch, int ifindex, std::uint32_t parent, std::uint32_t handle, const SlotPlan& plan,
               LeafOp op);
 

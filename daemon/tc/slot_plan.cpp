@@ -54,7 +54,10 @@ SlotPlan plan_slot(const Impairments& imp, bool flap_down) {
   }
   if (const auto& b = imp.bandwidth) {
     plan.rate_bytes = b->rate_bps / 8;
-    plan.burst_bytes = b->burst_bytes;
+    // Like tc's default: 10 ms worth of the rate plus a full frame, so HTB can
+    // send a whole packet at any rate and smooths over timer slack.
+    plan.burst_bytes = b->burst_bytes ? b->burst_bytes
+                                      : static_cast<std::uint32_t>(std::min<std::uint64_t>(*plan.rate_bytes / 100 + 1600, 64u << 20));
   }
   return plan;
 }

@@ -98,9 +98,13 @@ SockAddr parse_addr(const std::string& addr) {
   return a;
 }
 
-// Binds fd to addr on an ephemeral port and returns addr with that port filled in.
-SockAddr bind_ephemeral(int fd, const std::string& addr) {
+// Binds fd to addr on `port` (0: an ephemeral one) and returns addr with the port filled in.
+SockAddr bind_ephemeral(int fd, const std::string& addr, std::uint16_t port = 0) {
   SockAddr a = parse_addr(addr);
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (a.family() == AF_INET) reinterpret_cast<sockaddr_in*>(&a.ss)->sin_port = htons(port);
+  else reinterpret_cast<sockaddr_in6*>(&a.ss)->sin6_port = htons(port);
   if (bind(fd, a.get(), a.len) != 0) throw_errno("bind " + addr);
   socklen_t len = sizeof a.ss;
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&a.ss), &len) != 0) throw_errno("getsockname");
@@ -162,12 +166,31 @@ int udp_echo_delivered(const std::string& from_ns, const std::string& to_ns, con
   return delivered;
 }
 
+std::vector<bool> udp_echo_timeline(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
+                                    std::chrono::milliseconds interval, int count) {
+  const int family = parse_addr(to_addr).family();
+  Fd responder(socket_in_netns(to_ns, family, SOCK_DGRAM));
+  const SockAddr dst = bind_ephemeral(responder.get(), to_addr);
+  Fd sender(socket_in_netns(from_ns, family, SOCK_DGRAM));
+  std::vector<bool> delivered;
+  const auto start = Clock::now();
+  for (int seq = 0; seq < count; ++seq) {
+    const std::string msg = "injt-udp-timeline " + std::to_string(seq);
+    const auto slot_end = start + interval * (seq + 1);
+    const bool sent = sendto(sender.get(), msg.data(), msg.size(), 0, dst.get(), dst.len) >= 0;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(slot_end - Clock::now());
+    delivered.push_back(sent && left.count() > 0 && await_echo(responder.get(), sender.get(), msg, left));
+    std::this_thread::sleep_until(slot_end);
+  }
+  return delivered;
+}
+
 bool tcp_connects(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
-                  std::chrono::milliseconds timeout) {
+                  std::chrono::milliseconds timeout, std::uint16_t port) {
   const auto deadline = Clock::now() + timeout;
   const int family = parse_addr(to_addr).family();
   Fd listener(socket_in_netns(to_ns, family, SOCK_STREAM));
-  const SockAddr dst = bind_ephemeral(listener.get(), to_addr);
+  const SockAddr dst = bind_ephemeral(listener.get(), to_addr, port);
   if (listen(listener.get(), 4) != 0) throw_errno("listen");
   Fd client(socket_in_netns(from_ns, family, SOCK_STREAM));
   // Abortive close: no FIN_WAIT/TIME_WAIT sockets outlive the probe.

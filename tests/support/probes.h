@@ -4,7 +4,9 @@
 // sockets live there.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace injector::testing {
 
@@ -14,10 +16,17 @@ namespace injector::testing {
 int udp_echo_delivered(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
                        int count, std::chrono::milliseconds wait = std::chrono::milliseconds(200));
 
-// Opens a TCP listener in `to_ns` on to_addr and tries to connect from `from_ns`
-// within `timeout`. True when the three-way handshake completed.
+// Opens a TCP listener in `to_ns` on to_addr (on `port`, or an ephemeral one
+// when 0) and tries to connect from `from_ns` within `timeout`. True when the
+// three-way handshake completed.
 bool tcp_connects(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
-                  std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
+                  std::chrono::milliseconds timeout = std::chrono::milliseconds(1000), std::uint16_t port = 0);
+
+// One UDP echo probe every `interval` for `count` intervals; element i says
+// whether probe i (sent at i * interval from the start) came back within its
+// interval. For watching a link go down and up on a schedule.
+std::vector<bool> udp_echo_timeline(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
+                                    std::chrono::milliseconds interval, int count);
 
 // `ping -c count -i 0.05 -W 1` from from_ns; returns packets received.
 int ping_received(const std::string& from_ns, const std::string& to_addr, int count);

@@ -1,0 +1,120 @@
+// Impairments this kernel serves (bandwidth, flap, targeted cuts, in-place
+// updates), measured on real traffic. netem's kinds run in the stock-kernel
+// lane (tests/vm); here, a netem fault must be refused naming the missing feature.
+
+#include <thread>
+
+#include "integration/daemon_fixture.h"
+
+namespace injector::testing {
+namespace {
+
+using nlohmann::json;
+
+class Impair : public DaemonInLab {
+ protected:
+  json fault(const json& impairments, const json& match) const {
+    return {{"device", "eth0"}, {"match", match}, {"impairments", impairments}};
+  }
+  std::string apply(const json& body) const {
+    auto a = api("POST", "/v1/faults", body.dump());
+    EXPECT_EQ(a.status, 201) << a.body.dump();
+    return a.body.value("id", "");
+  }
+  // TCP goodput a -> site, Mbit/s, from iperf3 over `seconds`.
+  double goodput_mbit(char site, int seconds = 3) const {
+    ChildProcess server({"ip", "netns", "exec", lab_->ns(site), "iperf3", "-s", "-1", "-p", "5201"},
+                        dir_ + "/iperf3-server.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto r = lab_->exec('a', {"iperf3", "-c", ThreeSiteLab::v4(site), "-p", "5201", "-t", std::to_string(seconds), "-J"});
+    const json j = json::parse(r.out, nullptr, false);
+    if (j.is_discarded() || !j.contains("end")) ADD_FAILURE() << "iperf3: " << r.out;
+    return j.is_discarded() ? 0 : j["end"]["sum_received"].value("bits_per_second", 0.0) / 1e6;
+  }
+};
+
+TEST_F(Impair, BandwidthCapGivesGoodputWithinTenPercent) {
+  apply(fault({{"bandwidth", {{"rate_bps", 10'000'000}}}}, {{"to", {ThreeSiteLab::v4_net('b')}}}));
+  const double capped = goodput_mbit('b');
+  EXPECT_GT(capped, 9.0) << "10 mbit cap";
+  EXPECT_LT(capped, 11.0) << "10 mbit cap";
+  EXPECT_GT(goodput_mbit('c', 2), 100.0) << "traffic to c is not capped";
+}
+
+TEST_F(Impair, UpdateChangesTheCapInPlace) {
+  const std::string id = apply(fault({{"bandwidth", {{"rate_bps", 5'000'000}}}}, {{"to", {ThreeSiteLab::v4_net('b')}}}));
+  EXPECT_NEAR(goodput_mbit('b', 2), 5.0, 0.5);
+  auto u = api("PATCH", "/v1/faults/" + id, json{{"impairments", {{"bandwidth", {{"rate_bps", 20'000'000}}}}}}.dump());
+  ASSERT_EQ(u.status, 200) << u.body.dump();
+  EXPECT_EQ(u.body["id"], id);
+  EXPECT_NEAR(goodput_mbit('b', 2), 20.0, 2.0);
+  // From a cap to a cut and back, still the same fault, never reverted in between.
+  ASSERT_EQ(api("PATCH", "/v1/faults/" + id, json{{"impairments", {{"cut", json::object()}}}}.dump()).status, 200);
+  EXPECT_EQ(udp('a', 'b', false, 5), 0);
+  ASSERT_EQ(api("PATCH", "/v1/faults/" + id, json{{"impairments", {{"bandwidth", {{"rate_bps", 5'000'000}}}}}}.dump()).status, 200);
+  EXPECT_EQ(udp('a', 'b', false, 5), 5);
+  EXPECT_GE(api("GET", "/v1/faults/" + id).body["counters"].value("packets_dropped", 0), 5) << "counts survive a leaf swap";
+}
+
+// Lengths of the complete runs of equal values (the first and last runs are cut short, so dropped).
+std::vector<std::pair<bool, int>> inner_runs(const std::vector<bool>& samples) {
+  std::vector<std::pair<bool, int>> runs;
+  for (bool s : samples) {
+    if (runs.empty() || runs.back().first != s) runs.push_back({s, 0});
+    ++runs.back().second;
+  }
+  if (runs.size() >= 2) runs.erase(runs.begin()), runs.pop_back();
+  return runs;
+}
+
+TEST_F(Impair, FlapAlternatesOnItsSchedule) {
+  apply(fault({{"flap", {{"period_ms", 1000}, {"down_pct", 30}}}}, {{"to", {ThreeSiteLab::v4_net('b')}}}));
+  const auto samples = udp_echo_timeline(lab_->ns('a'), lab_->ns('b'), ThreeSiteLab::v4('b'), std::chrono::milliseconds(10), 420);
+  const auto runs = inner_runs(samples);
+  ASSERT_GE(runs.size(), 4u) << "expected several down/up switches in 4.2 s";
+  for (const auto& [delivered, n] : runs) {
+    const int expected_ms = delivered ? 700 : 300;
+    EXPECT_NEAR(n * 10, expected_ms, 50) << (delivered ? "up" : "down") << " phase";
+  }
+  EXPECT_EQ(udp('a', 'c', false, 10), 10) << "c never flaps";
+}
+
+TEST_F(Impair, PortTargetedCutLeavesOtherPortsAlone) {
+  for (bool v6 : {false, true}) {
+    const std::string net = v6 ? ThreeSiteLab::v6_net('b') : ThreeSiteLab::v4_net('b');
+    const std::string id = apply(fault({{"cut", json::object()}}, {{"to", {net}}, {"protocol", "tcp"}, {"dport", 7001}}));
+    const std::string addr = v6 ? ThreeSiteLab::v6('b') : ThreeSiteLab::v4('b');
+    EXPECT_FALSE(tcp_connects(lab_->ns('a'), lab_->ns('b'), addr, std::chrono::milliseconds(700), 7001)) << "v6=" << v6;
+    EXPECT_TRUE(tcp_connects(lab_->ns('a'), lab_->ns('b'), addr, std::chrono::milliseconds(700), 7002)) << "v6=" << v6;
+    EXPECT_EQ(udp('a', 'b', v6, 10), 10) << "UDP is not TCP port 7001";
+    ASSERT_EQ(api("DELETE", "/v1/faults/" + id).status, 200);
+  }
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
+}
+
+TEST_F(Impair, ProtocolTargetedCut) {
+  apply(fault({{"cut", json::object()}}, {{"to", {ThreeSiteLab::v4_net('b')}}, {"protocol", "udp"}}));
+  EXPECT_EQ(udp('a', 'b', false, 5), 0);
+  EXPECT_TRUE(tcp('a', 'b', false));
+  EXPECT_EQ(ping_received(lab_->ns('a'), ThreeSiteLab::v4('b'), 5), 5);
+}
+
+TEST_F(Impair, OverlappingTargetsGoToTheOlderFault) {
+  const std::string cut = apply(fault({{"cut", json::object()}}, {{"to", {ThreeSiteLab::v4_net('b')}}}));
+  apply(fault({{"bandwidth", {{"rate_bps", 1'000'000}}}}, {{"to", {ThreeSiteLab::v4('b') + "/32"}}}));
+  EXPECT_EQ(udp('a', 'b', false, 5), 0) << "slot 1 (the cut) takes packets both faults match";
+  ASSERT_EQ(api("DELETE", "/v1/faults/" + cut).status, 200);
+  EXPECT_EQ(udp('a', 'b', false, 5), 5) << "then the cap, which passes a trickle";
+}
+
+TEST_F(Impair, NetemFaultWithoutSchNetemIsRefusedNamingTheFeature) {
+  const json caps = api("GET", "/v1/capabilities").body;
+  if (caps["features"].value("sch_netem", false)) GTEST_SKIP() << "this kernel has sch_netem; the netem lane tests it";
+  const auto a = api("POST", "/v1/faults", fault({{"delay", {{"time_us", 30000}}}}, {{"to", {ThreeSiteLab::v4_net('b')}}}).dump());
+  EXPECT_EQ(a.status, 422) << a.body.dump();
+  EXPECT_NE(a.body["error"].value("message", "").find("sch_netem"), std::string::npos) << a.body.dump();
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
+}
+
+}  // namespace
+}  // namespace injector::testing
