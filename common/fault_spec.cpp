@@ -89,11 +89,6 @@ Direction direction_from_string(std::string_view s) {
 void validate(const FaultSpec& spec) {
   validate_device(spec.device);
   validate_match(spec.match);
-  if (spec.direction != Direction::egress) {
-    throw FieldError("direction", "'" + std::string(to_string(spec.direction)) +
-                                      "' needs an ifb device, which this version does not build yet",
-                     "egress");
-  }
   validate(spec.impairments);
   if (spec.lifetime.duration.count() < 0) {
     throw FieldError("lifetime.duration_ms", "must not be negative", "a positive number of milliseconds, or 0 for the default");

@@ -8,6 +8,7 @@
 #include "common/fault_json.h"
 #include "common/field_error.h"
 #include "daemon/tc/handles.h"
+#include "daemon/tc/u32_keys.h"
 
 namespace injector {
 namespace {
@@ -21,10 +22,9 @@ std::string new_fault_id() {
   return id;
 }
 
-std::string root_text(const tc::RootQdisc& r) {
-  char handle[16];
-  std::snprintf(handle, sizeof handle, "%x:", r.handle >> 16);
-  return (r.kind.empty() ? std::string("none") : r.kind) + " " + handle;
+std::vector<Direction> sides_of(Direction d) {
+  if (d == Direction::both) return {Direction::egress, Direction::ingress};
+  return {d};
 }
 
 }  // namespace
@@ -33,10 +33,16 @@ FaultEngine::FaultEngine(tc::TcBackend& backend, Journal* journal, EngineConfig 
     : backend_(backend), journal_(journal), config_(config), clock_(std::move(clock)) {}
 
 std::vector<int> FaultEngine::cleanup_leftovers() {
-  std::vector<int> cleaned = backend_.devices_with_our_root();
+  // Ingress first: removing an ifb takes its root with it.
+  std::vector<int> cleaned = backend_.devices_with_our_ifb();
   for (int ifindex : cleaned) {
+    spdlog::warn("removing the ingress redirect and ifb left by a previous run on ifindex {}", ifindex);
+    backend_.remove_ingress(ifindex);
+  }
+  for (int ifindex : backend_.devices_with_our_root()) {
     spdlog::warn("removing traffic control left by a previous run on ifindex {}", ifindex);
     backend_.remove_root(ifindex);
+    cleaned.push_back(ifindex);
   }
   record();
   return cleaned;
@@ -70,7 +76,10 @@ int FaultEngine::allocate_slot(int ifindex) const {
 const Fault& FaultEngine::apply(FaultSpec spec) {
   validate(spec);
   spec.lifetime.duration = resolve_lifetime(spec.lifetime.duration);
-  const auto rules = tc::rules_for_match(spec.match);
+  std::map<Direction, std::vector<tc::U32Rule>> rules;
+  for (Direction side : sides_of(spec.direction)) {
+    rules[side] = tc::rules_for_match(side == Direction::ingress ? tc::as_seen_on_ingress(spec.match) : spec.match);
+  }
   const int ifindex = backend_.ifindex(spec.device);
   if (ifindex == 0) {
     throw FieldError("device", "no device named '" + spec.device + "' in the daemon's network namespace",
@@ -80,84 +89,53 @@ const Fault& FaultEngine::apply(FaultSpec spec) {
   fault.id = new_fault_id();
   fault.ifindex = ifindex;
   fault.slot = allocate_slot(ifindex);
-  fault.filter_rules = rules.size();
+  for (const auto& [side, list] : rules) fault.filter_rules += list.size();
   fault.created_at = std::chrono::system_clock::now();
   fault.expires_at = fault.created_at + spec.lifetime.duration;
   fault.deadline = clock_() + spec.lifetime.duration;
   fault.flap_down = spec.impairments.flap.has_value();  // a flap starts with the link down
   fault.plan = tc::plan_slot(spec.impairments, fault.flap_down);
   fault.leaf = tc::slot_leaf_handle(fault.slot);
-  require_kernel_features(tc::plan_slot(spec.impairments, false));
-  require_kernel_features(fault.plan);
-  check_netem_mix(ifindex, fault.plan, "");
+  require_kernel_features(tc::plan_slot(spec.impairments, false), spec.direction);
+  require_kernel_features(fault.plan, spec.direction);
+  check_netem_mix(ifindex, spec.direction, fault.plan, "");
   fault.spec = std::move(spec);
   if (fault.flap_down) fault.next_flap = next_flap_time(fault);
   const std::string id = fault.id;
   install(std::move(fault), rules);
   const Fault& applied = faults_.at(id);
-  spdlog::info("applied fault {} on {} (slot {}, {} filter rules, lifetime {})", id, applied.spec.device,
-               applied.slot, rules.size(), format_duration(applied.spec.lifetime.duration));
+  spdlog::info("applied fault {} on {} {} (slot {}, {} filter rules, lifetime {})", id, applied.spec.device,
+               to_string(applied.spec.direction), applied.slot, applied.filter_rules,
+               format_duration(applied.spec.lifetime.duration));
   return applied;
 }
 
-void FaultEngine::install(Fault fault, const std::vector<tc::U32Rule>& rules) {
-  auto dev = devices_.find(fault.ifindex);
-  const bool first_on_device = dev == devices_.end();
-  tc::RootQdisc root = backend_.root_qdisc(fault.ifindex);
-  if (root.owner == tc::RootOwner::foreign) {
-    throw ConflictError("device " + fault.spec.device + " has a root qdisc (" + root_text(root) +
-                        ") that injectord does not own; refusing to touch it. Remove it or use another device.");
-  }
-  if (first_on_device && root.owner == tc::RootOwner::ours) {
-    throw ConflictError("device " + fault.spec.device + " has an injectord root qdisc (fa17:) that this daemon "
-                        "does not hold; is another injectord running in this network namespace?");
-  }
-  if (first_on_device) {
-    dev = devices_.emplace(fault.ifindex, DeviceState{fault.spec.device, root, 0}).first;
-  }
-  ++dev->second.faults;
-  const int ifindex = fault.ifindex, slot = fault.slot;
-  const tc::SlotPlan plan = fault.plan;
+void FaultEngine::install(Fault fault, const std::map<Direction, std::vector<tc::U32Rule>>& rules) {
   const std::string id = fault.id;
-  faults_.emplace(id, std::move(fault));
+  auto& f = faults_.emplace(id, std::move(fault)).first->second;
   record();  // intent first: a crash from here on leaves a journal that explains the kernel
   try {
-    if (first_on_device) backend_.install_root(ifindex);
-    backend_.install_fault(ifindex, slot, plan, rules);
-  } catch (...) {
-    faults_.erase(id);
-    if (--dev->second.faults == 0) {
-      devices_.erase(dev);
-      if (first_on_device) undo_root(ifindex);
+    for (const auto& [side, list] : rules) {
+      const int where = devices_.acquire(f.ifindex, f.spec.device, side);
+      f.placements.push_back({side, where});
+      backend_.install_fault(where, f.slot, f.plan, list);
     }
+  } catch (...) {
+    for (auto it = f.placements.rbegin(); it != f.placements.rend(); ++it) {
+      devices_.release(f.ifindex, it->side, f.slot, /*quiet=*/true);
+    }
+    faults_.erase(id);
     record();
     throw;
   }
+  record();  // and what now holds it
 }
 
-// Best effort while another error is on its way out: that error is the one to report.
-void FaultEngine::undo_root(int ifindex) noexcept {
-  try {
-    backend_.remove_root(ifindex);
-  } catch (const std::exception& e) {
-    spdlog::error("could not remove the root qdisc after a failed apply on ifindex {}: {}", ifindex, e.what());
+void FaultEngine::uninstall(Fault& fault) {
+  while (!fault.placements.empty()) {
+    devices_.release(fault.ifindex, fault.placements.back().side, fault.slot);
+    fault.placements.pop_back();
   }
-}
-
-void FaultEngine::uninstall(const Fault& fault) {
-  auto dev = devices_.find(fault.ifindex);
-  if (dev != devices_.end() && dev->second.faults == 1) {
-    backend_.remove_root(fault.ifindex);  // one step removes the class, leaf and filters too
-    const tc::RootQdisc now = backend_.root_qdisc(fault.ifindex);
-    if (now.kind != dev->second.root_before.kind && backend_.ifindex(dev->second.name) != 0) {
-      spdlog::warn("{}: root qdisc is now {} but was {} before the first fault", dev->second.name, root_text(now),
-                   root_text(dev->second.root_before));
-    }
-    devices_.erase(dev);
-    return;
-  }
-  backend_.remove_fault(fault.ifindex, fault.slot);
-  if (dev != devices_.end()) --dev->second.faults;
 }
 
 void FaultEngine::revert(const std::string& id) {
@@ -202,7 +180,7 @@ std::optional<SteadyTime> FaultEngine::next_deadline() const {
   return next;
 }
 
-void FaultEngine::require_kernel_features(const tc::SlotPlan& plan) const {
+void FaultEngine::require_kernel_features(const tc::SlotPlan& plan, Direction direction) const {
   if (!config_.capabilities) return;
   const auto& caps = *config_.capabilities;
   auto need = [&](const char* feature, const std::string& what) {
@@ -215,12 +193,24 @@ void FaultEngine::require_kernel_features(const tc::SlotPlan& plan) const {
   need("cls_u32", "every fault");
   if (plan.leaf == tc::LeafKind::netem) need("sch_netem", "delay, loss, duplicate, corrupt and reorder");
   if (plan.leaf == tc::LeafKind::blackhole) need("sch_blackhole", "a cut or a flap");
+  if (direction != Direction::egress) {
+    need("sch_ingress", "an ingress fault");
+    need("ifb", "an ingress fault");
+    need("act_mirred", "an ingress fault");
+  }
 }
 
-void FaultEngine::check_netem_mix(int ifindex, const tc::SlotPlan& plan, const std::string& except_id) const {
+// The ingress side of every fault on a device shares the ifb's tree, the egress
+// side the device's: faults on the same device and a common side share a tree.
+void FaultEngine::check_netem_mix(int ifindex, Direction direction, const tc::SlotPlan& plan,
+                                  const std::string& except_id) const {
   if (plan.leaf != tc::LeafKind::netem) return;
+  auto shares_tree = [&](const Fault& f) {
+    if (f.ifindex != ifindex) return false;
+    return direction == Direction::both || f.spec.direction == Direction::both || f.spec.direction == direction;
+  };
   for (const auto& [id, f] : faults_) {
-    if (id == except_id || f.ifindex != ifindex || f.plan.leaf != tc::LeafKind::netem) continue;
+    if (id == except_id || !shares_tree(f) || f.plan.leaf != tc::LeafKind::netem) continue;
     if (plan.netem.duplicate > 0 || f.plan.netem.duplicate > 0) {
       throw ConflictError("the kernel refuses a duplicating netem next to any other netem on the same device, and " +
                           id + " already holds a netem on it; revert it, or apply the two faults on different devices");
@@ -242,8 +232,19 @@ SteadyTime FaultEngine::next_flap_time(const Fault& fault) const {
   return (fault.next_flap ? *fault.next_flap : clock_()) + std::max(phase, std::chrono::milliseconds(1));
 }
 
+tc::FaultCounters FaultEngine::leaf_counters(const Fault& f) const {
+  tc::FaultCounters c;
+  for (const auto& p : f.placements) {
+    const tc::FaultCounters side = backend_.counters(p.ifindex, f.leaf);
+    c.packets_sent += side.packets_sent;
+    c.bytes_sent += side.bytes_sent;
+    c.packets_dropped += side.packets_dropped;
+  }
+  return c;
+}
+
 tc::FaultCounters FaultEngine::counters(const Fault& f) const {
-  tc::FaultCounters c = backend_.counters(f.ifindex, f.leaf);
+  tc::FaultCounters c = leaf_counters(f);
   c.packets_sent += f.retired.packets_sent;
   c.bytes_sent += f.retired.bytes_sent;
   c.packets_dropped += f.retired.packets_dropped;
@@ -252,8 +253,11 @@ tc::FaultCounters FaultEngine::counters(const Fault& f) const {
 
 // The kernel call, plus keeping the counts of a leaf that is about to be replaced.
 void FaultEngine::change_slot(Fault& fault, const tc::SlotPlan& next) {
-  const tc::FaultCounters before = fault.plan.leaf != next.leaf ? backend_.counters(fault.ifindex, fault.leaf) : tc::FaultCounters{};
-  fault.leaf = backend_.change_fault(fault.ifindex, fault.slot, fault.plan, fault.leaf, next);
+  const tc::FaultCounters before = fault.plan.leaf != next.leaf ? leaf_counters(fault) : tc::FaultCounters{};
+  std::uint32_t leaf = fault.leaf;
+  // Each side holds the same slot and leaf handle, so each changes the same way.
+  for (const auto& p : fault.placements) leaf = backend_.change_fault(p.ifindex, fault.slot, fault.plan, fault.leaf, next);
+  fault.leaf = leaf;
   fault.plan = next;
   fault.retired.packets_sent += before.packets_sent;
   fault.retired.bytes_sent += before.bytes_sent;
@@ -285,9 +289,9 @@ const Fault& FaultEngine::update(const std::string& id, const Impairments& impai
   if (lifetime) spec.lifetime.duration = resolve_lifetime(*lifetime);
   const bool flap_down = impairments.flap && (f.spec.impairments.flap ? f.flap_down : true);
   const tc::SlotPlan next = tc::plan_slot(impairments, flap_down);
-  require_kernel_features(tc::plan_slot(impairments, false));
-  require_kernel_features(next);
-  check_netem_mix(f.ifindex, next, id);
+  require_kernel_features(tc::plan_slot(impairments, false), f.spec.direction);
+  require_kernel_features(next, f.spec.direction);
+  check_netem_mix(f.ifindex, f.spec.direction, next, id);
   change_slot(f, next);
   f.flap_down = flap_down;
   if (!impairments.flap) f.next_flap.reset();
@@ -317,16 +321,14 @@ void FaultEngine::record() {
   if (!journal_) return;
   nlohmann::json faults = nlohmann::json::array();
   for (const auto& [id, f] : faults_) {
+    nlohmann::json placed = nlohmann::json::array();
+    for (const auto& p : f.placements) placed.push_back({{"side", to_string(p.side)}, {"ifindex", p.ifindex}});
     faults.push_back({{"id", id}, {"ifindex", f.ifindex}, {"slot", f.slot}, {"spec", to_json(f.spec)},
+                      {"placements", placed},
                       {"expires_at_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                                  f.expires_at.time_since_epoch()).count()}});
   }
-  nlohmann::json devices = nlohmann::json::array();
-  for (const auto& [ifindex, d] : devices_) {
-    devices.push_back({{"ifindex", ifindex}, {"name", d.name}, {"root_before", {{"kind", d.root_before.kind},
-                                                                                  {"handle", d.root_before.handle}}}});
-  }
-  journal_->save({{"version", 1}, {"faults", faults}, {"devices", devices}});
+  journal_->save({{"version", 1}, {"faults", faults}, {"devices", devices_.to_json()}});
 }
 
 }  // namespace injector

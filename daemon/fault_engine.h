@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/fault_spec.h"
+#include "daemon/device_registry.h"
 #include "daemon/journal.h"
 #include "daemon/tc/capabilities.h"
 #include "daemon/tc/tc_backend.h"
@@ -43,11 +44,18 @@ struct EngineConfig {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+// Where a fault's slot is installed: its device (egress) and/or the device's ifb (ingress).
+struct Placement {
+  Direction side = Direction::egress;
+  int ifindex = 0;
+};
+
 struct Fault {
   std::string id;
   FaultSpec spec;  // lifetime resolved: never 0
-  int ifindex = 0;
-  int slot = 0;
+  int ifindex = 0;  // the device named in the spec
+  int slot = 0;     // the same on every side
+  std::vector<Placement> placements;
   tc::SlotPlan plan;       // what the slot holds in the kernel now
   std::uint32_t leaf = 0;  // the leaf qdisc's handle now
   bool flap_down = false;
@@ -92,21 +100,16 @@ class FaultEngine {
   SteadyTime now() const { return clock_(); }
 
  private:
-  struct DeviceState {
-    std::string name;
-    tc::RootQdisc root_before;  // what to expect back after the last revert
-    int faults = 0;
-  };
   int allocate_slot(int ifindex) const;
   std::chrono::milliseconds resolve_lifetime(std::chrono::milliseconds asked) const;
-  void install(Fault fault, const std::vector<tc::U32Rule>& rules);
-  void uninstall(const Fault& fault);
-  void require_kernel_features(const tc::SlotPlan& plan) const;
-  void check_netem_mix(int ifindex, const tc::SlotPlan& plan, const std::string& except_id) const;
+  void install(Fault fault, const std::map<Direction, std::vector<tc::U32Rule>>& rules);
+  void uninstall(Fault& fault);
+  tc::FaultCounters leaf_counters(const Fault& f) const;
+  void require_kernel_features(const tc::SlotPlan& plan, Direction direction) const;
+  void check_netem_mix(int ifindex, Direction direction, const tc::SlotPlan& plan, const std::string& except_id) const;
   void switch_flap(Fault& fault);
   void change_slot(Fault& fault, const tc::SlotPlan& next);
   SteadyTime next_flap_time(const Fault& fault) const;
-  void undo_root(int ifindex) noexcept;
   void record();
 
   tc::TcBackend& backend_;
@@ -114,7 +117,7 @@ class FaultEngine {
   EngineConfig config_;
   Clock clock_;
   std::map<std::string, Fault> faults_;
-  std::map<int, DeviceState> devices_;
+  DeviceRegistry devices_{backend_};
 };
 
 }  // namespace injector

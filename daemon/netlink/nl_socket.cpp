@@ -55,4 +55,13 @@ Socket& Socket::operator=(Socket&& other) noexcept {
 
 int ifindex_of(const std::string& device) { return static_cast<int>(if_nametoindex(device.c_str())); }
 
+std::vector<std::pair<std::string, int>> list_links() {
+  std::vector<std::pair<std::string, int>> out;
+  struct if_nameindex* all = if_nameindex();
+  if (!all) return out;
+  for (struct if_nameindex* i = all; i->if_index != 0; ++i) out.emplace_back(i->if_name, static_cast<int>(i->if_index));
+  if_freenameindex(all);
+  return out;
+}
+
 }  // namespace injector::nl

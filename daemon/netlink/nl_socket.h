@@ -8,6 +8,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace injector::nl {
 
@@ -53,5 +55,7 @@ Ptr<T> owned(T* raw, const char* what) {
 
 // Interface index by name in this namespace; 0 when there is no such device.
 int ifindex_of(const std::string& device);
+// Every interface in this namespace: (name, ifindex).
+std::vector<std::pair<std::string, int>> list_links();
 
 }  // namespace injector::nl

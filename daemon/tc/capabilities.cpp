@@ -11,6 +11,7 @@
 #include "daemon/netlink/batch.h"
 #include "daemon/tc/handles.h"
 #include "daemon/tc/htb_root.h"
+#include "daemon/tc/ingress.h"
 #include "daemon/tc/leaf.h"
 #include "daemon/tc/netem.h"
 #include "daemon/tc/u32_filter.h"
@@ -59,6 +60,20 @@ bool ifb_works(const nl::Socket& sock) {
   return true;
 }
 
+// The whole ingress path: an ifb of ours and a redirect to it from lo's ingress.
+bool mirred_works(const nl::Socket& sock) {
+  try {
+    const int ifb = add_ifb(sock, kLoopback);
+    add_ingress_redirect(sock, kLoopback, ifb);
+    delete_ingress_qdisc(sock, kLoopback);
+    delete_ifb(sock, kLoopback);
+    return true;
+  } catch (const std::exception&) {
+    delete_ifb(sock, kLoopback);
+    return false;
+  }
+}
+
 Capabilities probe_here() {
   nl::Socket sock;
   Capabilities caps;
@@ -78,6 +93,7 @@ Capabilities probe_here() {
   f["sch_ingress"] = qdisc_kind_works(sock, "ingress", TC_H_INGRESS, TC_H_MAKE(TC_H_INGRESS, 0));
   f["sch_clsact"] = qdisc_kind_works(sock, "clsact", TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0));
   f["ifb"] = ifb_works(sock);
+  f["act_mirred"] = mirred_works(sock);
   return caps;
 }
 

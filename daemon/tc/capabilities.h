@@ -11,7 +11,7 @@ namespace injector::tc {
 
 struct Capabilities {
   // feature -> available: "sch_netem", "sch_htb", "sch_blackhole", "sch_ingress",
-  // "sch_clsact", "cls_u32", "ifb"
+  // "sch_clsact", "cls_u32", "ifb", "act_mirred"
   std::map<std::string, bool> features;
   bool has(const std::string& feature) const {
     auto it = features.find(feature);

@@ -6,6 +6,7 @@
 
 #include "daemon/tc/handles.h"
 #include "daemon/tc/htb_root.h"
+#include "daemon/tc/ingress.h"
 #include "daemon/tc/leaf.h"
 #include "daemon/tc/qdisc_dump.h"
 #include "daemon/tc/u32_filter.h"
@@ -83,6 +84,34 @@ std::vector<int> KernelTc::devices_with_our_root() {
   std::vector<int> out;
   for (const auto& q : dump_qdiscs(sock_)) {
     if (q.parent == TC_H_ROOT && is_our_root(q.handle)) out.push_back(q.ifindex);
+  }
+  return out;
+}
+
+bool KernelTc::has_ingress_qdisc(int ifindex) { return tc::has_ingress_qdisc(sock_, ifindex); }
+
+int KernelTc::install_ingress(int ifindex) {
+  const int ifb = add_ifb(sock_, ifindex);
+  try {
+    add_htb_root(sock_, ifb);
+    add_ingress_redirect(sock_, ifindex, ifb);
+  } catch (...) {
+    delete_ifb(sock_, ifindex);
+    throw;
+  }
+  return ifb;
+}
+
+void KernelTc::remove_ingress(int ifindex) {
+  // Redirect first, so no packet is sent to an ifb that is going away.
+  delete_ingress_qdisc(sock_, ifindex);
+  delete_ifb(sock_, ifindex);
+}
+
+std::vector<int> KernelTc::devices_with_our_ifb() {
+  std::vector<int> out;
+  for (const auto& [name, index] : nl::list_links()) {
+    if (name.rfind("ifbfa17-", 0) == 0) out.push_back(std::stoi(name.substr(8)));
   }
   return out;
 }

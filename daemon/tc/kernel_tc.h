@@ -19,6 +19,10 @@ class KernelTc final : public TcBackend {
   void remove_fault(int ifindex, int slot) override;
   FaultCounters counters(int ifindex, std::uint32_t leaf) override;
   std::vector<int> devices_with_our_root() override;
+  bool has_ingress_qdisc(int ifindex) override;
+  int install_ingress(int ifindex) override;
+  void remove_ingress(int ifindex) override;
+  std::vector<int> devices_with_our_ifb() override;
 
  private:
   nl::Socket sock_;

@@ -46,6 +46,14 @@ class TcBackend {
   virtual void remove_fault(int ifindex, int slot) = 0;
   virtual FaultCounters counters(int ifindex, std::uint32_t leaf) = 0;
   virtual std::vector<int> devices_with_our_root() = 0;
+
+  // Ingress: an ifb of ours carrying our HTB root, fed by a redirect from the
+  // device's ingress. install_ingress returns the ifb's ifindex, where faults
+  // are then installed like on any device.
+  virtual bool has_ingress_qdisc(int ifindex) = 0;
+  virtual int install_ingress(int ifindex) = 0;
+  virtual void remove_ingress(int ifindex) = 0;  // the redirect and the ifb, with all on it
+  virtual std::vector<int> devices_with_our_ifb() = 0;
 };
 
 }  // namespace injector::tc

@@ -162,6 +162,13 @@ std::vector<U32Rule> rules_for_match(const Match& match) {
   return rules;
 }
 
+Match as_seen_on_ingress(const Match& match) {
+  Match m = match;
+  std::swap(m.to, m.from);
+  std::swap(m.dport, m.sport);
+  return m;
+}
+
 std::vector<U32Rule> neighbour_discovery_rules() {
   std::vector<U32Rule> rules;
   for (std::uint32_t type = 133; type <= 137; ++type) {

@@ -50,6 +50,11 @@ std::vector<U32Key> port_keys(Family family, std::uint16_t value, std::uint16_t 
 inline constexpr std::size_t kMaxRules = 65'536;
 std::vector<U32Rule> rules_for_match(const Match& match);
 
+// The match as packets arriving on the device carry it. A fault's `to` and
+// `dport` name the remote side, `from` and `sport` the local one, so on
+// ingress the remote side is the packet's source: swap them.
+Match as_seen_on_ingress(const Match& match);
+
 // IPv6 neighbour discovery (ICMPv6 types 133-137) as u32 rules, so it can be
 // steered past every fault: a cut must never break address resolution.
 std::vector<U32Rule> neighbour_discovery_rules();

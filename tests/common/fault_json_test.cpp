@@ -204,12 +204,12 @@ TEST(Validate, PortsRejected) {
   EXPECT_EQ(validate_error_field(s), "match.sport");
 }
 
-TEST(Validate, OnlyEgress) {
+TEST(Validate, EveryDirectionIsValid) {
   FaultSpec s = valid_spec();
-  s.direction = Direction::ingress;
-  EXPECT_EQ(validate_error_field(s), "direction");
-  s.direction = Direction::both;
-  EXPECT_EQ(validate_error_field(s), "direction");
+  for (Direction d : {Direction::egress, Direction::ingress, Direction::both}) {
+    s.direction = d;
+    EXPECT_EQ(validate_error_field(s), "(no error)") << to_string(d);
+  }
 }
 
 TEST(Validate, NoImpairmentRejected) {

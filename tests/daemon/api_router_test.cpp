@@ -111,7 +111,7 @@ TEST_F(ApiRouterTest, ValidationAndEngineFieldErrorsAre400) {
   body["device"] = "nope0";
   EXPECT_EQ(expect(400, "POST", "/v1/faults", body.dump())["error"]["field"], "device");
   body = json::parse(kCut);
-  body["direction"] = "ingress";
+  body["direction"] = "sideways";
   EXPECT_EQ(expect(400, "POST", "/v1/faults", body.dump())["error"]["field"], "direction");
   body = json::parse(kCut);
   body["lifetime"]["duration_ms"] = config.max_lifetime.count() + 1;

@@ -92,6 +92,24 @@ class FakeTc : public tc::TcBackend {
 
   std::vector<int> devices_with_our_root() override { return leftover_roots; }
 
+  // Ingress: the fake's ifb for device N is ifindex 100 + N.
+  std::set<int> foreign_ingress;  // devices holding someone else's ingress qdisc
+  std::set<int> ingress;          // devices with our redirect + ifb now
+  std::vector<int> leftover_ifbs;
+  bool has_ingress_qdisc(int ifindex) override { return foreign_ingress.count(ifindex) || ingress.count(ifindex); }
+  int install_ingress(int ifindex) override {
+    calls.push_back({"install_ingress", ifindex, 0, 0});
+    if (!ingress.insert(ifindex).second) throw std::runtime_error("fake: ingress installed twice");
+    our_roots.insert(100 + ifindex);
+    return 100 + ifindex;
+  }
+  void remove_ingress(int ifindex) override {
+    calls.push_back({"remove_ingress", ifindex, 0, 0});
+    ingress.erase(ifindex);
+    remove_root(100 + ifindex);
+  }
+  std::vector<int> devices_with_our_ifb() override { return leftover_ifbs; }
+
   std::size_t count(const std::string& op) const {
     return static_cast<std::size_t>(
         std::count_if(calls.begin(), calls.end(), [&](const Call& c) { return c.op == op; }));
