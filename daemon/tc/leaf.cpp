@@ -22,9 +22,12 @@ int flags_for(LeafOp op) {
 
 }  // namespace
 
-MsgPtr new_qdisc_message(int ifindex, std::uint32_t parent, std::uint32_t handle, const char* kind, LeafOp op) {
-  MsgPtr msg(nlmsg_alloc_simple(RTM_NEWQDISC, flags_for(op)), &nlmsg_free);
-  if (!msg) throw nl::NetlinkError(std::string("allocate ") + kind + " qdisc message", -NLE_NOMEM);
+MsgPtr new_qdisc_message(int ifindex, std::uint32_t parent, std::uint32_t handle, const char* kind, LeafOp op,
+                         std::size_t capacity) {
+  MsgPtr msg(nlmsg_alloc_size(capacity), &nlmsg_free);
+  if (!msg || !nlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, RTM_NEWQDISC, 0, flags_for(op))) {
+    throw nl::NetlinkError(std::string("allocate ") + kind + " qdisc message", -NLE_NOMEM);
+  }
   tcmsg tcm{};
   tcm.tcm_family = AF_UNSPEC;
   tcm.tcm_ifindex = ifindex;

@@ -23,7 +23,9 @@ enum class LeafOp : std::uint8_t {
 using MsgPtr = std::unique_ptr<nl_msg, decltype(&nlmsg_free)>;
 
 // RTM_NEWQDISC with a tcmsg and TCA_KIND filled in; the caller adds TCA_OPTIONS.
-MsgPtr new_qdisc_message(int ifindex, std::uint32_t parent, std::uint32_t handle, const char* kind, LeafOp op);
+// `capacity` is the message buffer's size: netem's distribution table alone is 8 KiB.
+MsgPtr new_qdisc_message(int ifindex, std::uint32_t parent, std::uint32_t handle, const char* kind, LeafOp op,
+                         std::size_t capacity = 4096);
 
 // RTM_DELQDISC for one qdisc; a missing one is not an error.
 void delete_qdisc(const nl::Socket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle);

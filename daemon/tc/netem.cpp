@@ -36,7 +36,7 @@ void put_loss_model(nl_msg* msg, const GilbertElliott& ge) {
   nla_nest_end(msg, loss);
 }
 
-void put_netem_attributes(nl_msg* msg, const NetemParams& p) {
+void put_netem_attributes(nl_msg* msg, const NetemParams& p, const std::vector<std::int16_t>& table) {
   const tc_netem_corr corr{p.delay_corr, p.loss_corr, p.duplicate_corr};
   put(msg, TCA_NETEM_CORR, &corr, sizeof corr);
   const tc_netem_reorder reorder{p.reorder, p.reorder_corr};
@@ -47,9 +47,7 @@ void put_netem_attributes(nl_msg* msg, const NetemParams& p) {
   const std::int64_t latency = p.delay.count(), jitter = p.jitter.count();
   put(msg, TCA_NETEM_LATENCY64, &latency, sizeof latency);
   put(msg, TCA_NETEM_JITTER64, &jitter, sizeof jitter);
-  if (const auto table = load_distribution(p.distribution); !table.empty()) {
-    put(msg, TCA_NETEM_DELAY_DIST, table.data(), table.size() * sizeof(std::int16_t));
-  }
+  if (!table.empty()) put(msg, TCA_NETEM_DELAY_DIST, table.data(), table.size() * sizeof(std::int16_t));
 }
 
 }  // namespace
@@ -73,14 +71,15 @@ std::vector<std::int16_t> load_distribution(Distribution d) {
 
 void add_netem_qdisc(nl::Batch& batch, int ifindex, std::uint32_t parent, std::uint32_t handle,
                      const NetemParams& params, LeafOp op) {
-  auto msg = new_qdisc_message(ifindex, parent, handle, "netem", op);
+  const auto table = load_distribution(params.distribution);
+  auto msg = new_qdisc_message(ifindex, parent, handle, "netem", op, 4096 + table.size() * sizeof(std::int16_t));
   // netem's TCA_OPTIONS is a struct followed by attributes, not a plain nest.
   nlattr* options = nla_nest_start(msg.get(), TCA_OPTIONS);
   if (!options) throw nl::NetlinkError("build netem options", -NLE_NOMEM);
   tc_netem_qopt qopt{ticks(params.delay), params.limit, params.loss, params.gap, params.duplicate,
                            ticks(params.jitter)};
   nl::check("build netem options", nlmsg_append(msg.get(), &qopt, sizeof qopt, NLMSG_ALIGNTO));
-  put_netem_attributes(msg.get(), params);
+  put_netem_attributes(msg.get(), params, table);
   nla_nest_end(msg.get(), options);
   batch.add(msg.release(), "add netem qdisc");
 }

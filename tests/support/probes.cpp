@@ -11,7 +11,9 @@
 #include <cerrno>
 #include <cstring>
 #include <future>
+#include <algorithm>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <type_traits>
@@ -210,6 +212,30 @@ bool tcp_connects(const std::string& from_ns, const std::string& to_ns, const st
   socklen_t len = sizeof err;
   if (getsockopt(client.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) throw_errno("getsockopt SO_ERROR");
   return err == 0;
+}
+
+std::vector<PingReply> ping_replies(const std::string& from_ns, const std::string& to_addr, int count,
+                                    double interval_s) {
+  char interval[32];
+  std::snprintf(interval, sizeof interval, "%.3f", interval_s);
+  CommandResult r = run_command(
+      {"ip", "netns", "exec", from_ns, "ping", "-n", "-c", std::to_string(count), "-i", interval, "-W", "2", to_addr});
+  std::vector<PingReply> replies;
+  static const std::regex kReply(R"(icmp_seq=(\d+) .*time=([0-9.]+) ms)");
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, kReply)) replies.push_back({std::stoi(m[1].str()), std::stod(m[2].str())});
+  }
+  return replies;
+}
+
+double median_rtt_ms(const std::vector<PingReply>& replies) {
+  if (replies.empty()) return 0;
+  std::vector<double> rtts;
+  for (const auto& r : replies) rtts.push_back(r.rtt_ms);
+  std::nth_element(rtts.begin(), rtts.begin() + static_cast<long>(rtts.size() / 2), rtts.end());
+  return rtts[rtts.size() / 2];
 }
 
 int ping_received(const std::string& from_ns, const std::string& to_addr, int count) {

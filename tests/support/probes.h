@@ -28,6 +28,16 @@ bool tcp_connects(const std::string& from_ns, const std::string& to_ns, const st
 std::vector<bool> udp_echo_timeline(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
                                     std::chrono::milliseconds interval, int count);
 
+// Every reply of `ping -c count -i interval` from from_ns, in arrival order:
+// (icmp_seq, rtt in ms). Duplicates appear twice; lost probes not at all.
+struct PingReply {
+  int seq = 0;
+  double rtt_ms = 0;
+};
+std::vector<PingReply> ping_replies(const std::string& from_ns, const std::string& to_addr, int count,
+                                    double interval_s = 0.01);
+double median_rtt_ms(const std::vector<PingReply>& replies);
+
 // `ping -c count -i 0.05 -W 1` from from_ns; returns packets received.
 int ping_received(const std::string& from_ns, const std::string& to_addr, int count);
 
