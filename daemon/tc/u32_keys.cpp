@@ -170,9 +170,11 @@ Match as_seen_on_ingress(const Match& match) {
 }
 
 std::vector<U32Rule> neighbour_discovery_rules() {
+  // Types 133-137 as two masked blocks (132-135 and 136-137): fewer filters on
+  // every device's hot path. 132 (MLD done) rides along, and is never cut either.
   std::vector<U32Rule> rules;
-  for (std::uint32_t type = 133; type <= 137; ++type) {
-    rules.push_back({Family::v6, {next_header_key(kIcmpV6), {htonl(type << 24), htonl(0xff000000u), kV6Payload}}});
+  for (const auto& [type, mask] : {std::pair<std::uint32_t, std::uint32_t>{0x84, 0xfc}, {0x88, 0xfe}}) {
+    rules.push_back({Family::v6, {next_header_key(kIcmpV6), {htonl(type << 24), htonl(mask << 24), kV6Payload}}});
   }
   return rules;
 }
