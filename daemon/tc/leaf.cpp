@@ -20,13 +20,12 @@ int flags_for(LeafOp op) {
   return 0;
 }
 
-}  // namespace
-
-MsgPtr new_qdisc_message(int ifindex, std::uint32_t parent, std::uint32_t handle, const char* kind, LeafOp op,
-                         std::size_t capacity) {
+// A qdisc request: netlink header and tcmsg, nothing else yet.
+MsgPtr qdisc_message(int type, int flags, int ifindex, std::uint32_t parent, std::uint32_t handle,
+                     std::size_t capacity) {
   MsgPtr msg(nlmsg_alloc_size(capacity), &nlmsg_free);
-  if (!msg || !nlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, RTM_NEWQDISC, 0, flags_for(op))) {
-    throw nl::NetlinkError(std::string("allocate ") + kind + " qdisc message", -NLE_NOMEM);
+  if (!msg || !nlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, type, 0, flags)) {
+    throw nl::NetlinkError("allocate qdisc message", -NLE_NOMEM);
   }
   tcmsg tcm{};
   tcm.tcm_family = AF_UNSPEC;
@@ -34,19 +33,20 @@ MsgPtr new_qdisc_message(int ifindex, std::uint32_t parent, std::uint32_t handle
   tcm.tcm_parent = parent;
   tcm.tcm_handle = handle;
   nl::check("build qdisc message", nlmsg_append(msg.get(), &tcm, sizeof tcm, NLMSG_ALIGNTO));
+  return msg;
+}
+
+}  // namespace
+
+MsgPtr new_qdisc_message(int ifindex, std::uint32_t parent, std::uint32_t handle, const char* kind, LeafOp op,
+                         std::size_t capacity) {
+  MsgPtr msg = qdisc_message(RTM_NEWQDISC, flags_for(op), ifindex, parent, handle, capacity);
   nl::check("build qdisc message", nla_put_string(msg.get(), TCA_KIND, kind));
   return msg;
 }
 
 void delete_qdisc(const nl::Socket& sock, int ifindex, std::uint32_t parent, std::uint32_t handle) {
-  MsgPtr msg(nlmsg_alloc_simple(RTM_DELQDISC, 0), &nlmsg_free);
-  if (!msg) throw nl::NetlinkError("allocate qdisc delete message", -NLE_NOMEM);
-  tcmsg tcm{};
-  tcm.tcm_family = AF_UNSPEC;
-  tcm.tcm_ifindex = ifindex;
-  tcm.tcm_parent = parent;
-  tcm.tcm_handle = handle;
-  nl::check("build qdisc delete message", nlmsg_append(msg.get(), &tcm, sizeof tcm, NLMSG_ALIGNTO));
+  MsgPtr msg = qdisc_message(RTM_DELQDISC, 0, ifindex, parent, handle, 1024);
   const int rc = nl_send_sync(sock.get(), msg.release());
   if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_INVAL) nl::check("delete qdisc", rc);
 }

@@ -1,3 +1,4 @@
+#include "tests/support/temp_dir.h"
 #include "daemon/fault_engine.h"
 
 #include <gtest/gtest.h>
@@ -41,24 +42,7 @@ FaultSpec cut(const std::string& device = "eth0", const char* to = "10.0.0.0/8",
   return s;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = "/tmp/enginetest.XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using injector::testing::TempDir;
 
 class FaultEngineTest : public ::testing::Test {
  protected:

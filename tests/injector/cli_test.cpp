@@ -1,3 +1,4 @@
+#include "tests/support/temp_dir.h"
 #include "injector/cli.h"
 
 #include <gtest/gtest.h>
@@ -30,24 +31,7 @@ using injector::testing::FakeTc;
 using nlohmann::json;
 using Args = std::vector<std::string>;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = "/tmp/clitest.XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using injector::testing::TempDir;
 
 struct CliResult {
   int rc = -1;

@@ -1,3 +1,4 @@
+#include "tests/support/temp_dir.h"
 #include "daemon/http/http_server.h"
 
 #include <gtest/gtest.h>
@@ -39,24 +40,7 @@ using injector::http::ServerOptions;
 using injector::http::UnixHttpServer;
 using namespace std::chrono_literals;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = "/tmp/httptest.XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using injector::testing::TempDir;
 
 Response echo(const Request& req) {
   nlohmann::json j = {{"method", req.method}, {"target", req.target}, {"body", req.body}};
