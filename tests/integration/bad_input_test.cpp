@@ -37,8 +37,10 @@ std::vector<BadRequest> bad_requests() {
       {"negative duration", with("lifetime", {{"duration_ms", -5}}), 400, "lifetime.duration_ms"},
       {"absurd duration", with("lifetime", {{"duration_ms", 1e15}}), 400, "lifetime.duration_ms"},
       {"duration over cap", with("lifetime", {{"duration_ms", 90'000'000}}), 400, "lifetime.duration_ms"},
-      {"ports not yet", with("match", {{"to", {"10.231.2.0/24"}}, {"dport", 443}}), 400, "match.dport"},
-      {"ingress not yet", with("direction", "ingress"), 400, "direction"},
+      {"port without protocol", with("match", {{"to", {"10.231.2.0/24"}}, {"dport", 443}}), 400, "match.dport"},
+      {"unknown direction", with("direction", "sideways"), 400, "direction"},
+      {"reorder without delay", with("impairments", {{"reorder", {{"percent", 5}}}}), 400, "impairments.reorder"},
+      {"cut combined", with("impairments", {{"cut", json::object()}, {"bandwidth", {{"rate_bps", 1000000}}}}), 400, "impairments.cut"},
       {"oversized body", with("labels", {{"x", std::string(9 * 1024 * 1024, 'a')}}), 413, "body"},
   };
 }
