@@ -23,15 +23,15 @@ Socket::Socket() : sk_(nl_socket_alloc()) {
     nl_socket_free(sk_);
     throw NetlinkError("connect NETLINK_ROUTE socket", rc);
   }
-  // Batches keep several requests in flight, so ACKs are matched by order, not
-  // by libnl's one-outstanding-request sequence check; and ACKs need not echo
-  // the whole request back (NETLINK_CAP_ACK), which keeps a window of them small.
+  // Batches keep several requests in flight and match answers by sequence
+  // number themselves, which libnl's one-outstanding-request check would
+  // refuse; and answers need not echo the whole request (NETLINK_CAP_ACK).
   nl_socket_disable_seq_check(sk_);
   const int fd = nl_socket_get_fd(sk_);
   const int one = 1;
   setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
-  // Room for a window of ACKs (each costs ~1 KiB of buffer however small it
-  // is); and never wait forever for one the kernel dropped.
+  // Room for many error answers at once (each costs ~1 KiB of buffer however
+  // small it is); and never wait forever for an answer the kernel dropped.
   const int rcvbuf = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf);
   const timeval timeout{10, 0};
