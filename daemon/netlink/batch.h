@@ -18,7 +18,8 @@ namespace injector::nl {
 
 class Batch {
  public:
-  static constexpr std::size_t kMaxChunk = 64 * 1024;
+  // Below libnl's and the socket's per-datagram limit (65,504 bytes here) with room to spare.
+  static constexpr std::size_t kMaxChunk = 32 * 1024;
 
   explicit Batch(const Socket& sock) : sock_(sock) {}
   ~Batch();  // frees unsent messages; never throws

@@ -10,6 +10,7 @@
 #include "daemon/tc/leaf.h"
 #include "daemon/tc/qdisc_dump.h"
 #include "daemon/tc/u32_filter.h"
+#include "daemon/tc/u32_hash.h"
 
 namespace injector::tc {
 namespace {
@@ -30,9 +31,7 @@ void KernelTc::install_fault(int ifindex, int slot, const SlotPlan& plan, const 
   add_leaf(batch, ifindex, slot_class(slot), slot_leaf_handle(slot), plan, LeafOp::create);
   // Filters last: the kernel handles requests in order, so traffic is steered
   // only once the class and leaf that impair it exist.
-  for (const auto& rule : rules) {
-    add_u32_filter(batch, ifindex, slot_filter_prio(slot, rule.family == Family::v6), rule, slot_class(slot));
-  }
+  add_slot_filters(batch, ifindex, slot, rules, slot_class(slot));
   try {
     batch.commit();
   } catch (...) {
