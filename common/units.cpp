@@ -49,7 +49,9 @@ double parse_percent(std::string_view text) {
 std::uint64_t parse_rate_bps(std::string_view text) {
   static constexpr std::array<std::pair<std::string_view, double>, 4> kUnits{
       {{"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"bit", 1}}};
-  return static_cast<std::uint64_t>(std::llround(scaled(text, kUnits, "rate", "10mbit, 512kbit, 1gbit")));
+  const double bps = scaled(text, kUnits, "rate", "10mbit, 512kbit, 1gbit");
+  if (bps > 1e15) throw std::invalid_argument("rate '" + std::string(text) + "' is beyond any link (over 1 Pbit/s)");
+  return static_cast<std::uint64_t>(std::llround(bps));
 }
 
 std::uint32_t parse_size_bytes(std::string_view text) {

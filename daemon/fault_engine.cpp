@@ -98,9 +98,12 @@ const Fault& FaultEngine::apply(FaultSpec spec) {
   fault.leaf = tc::slot_leaf_handle(fault.slot);
   require_kernel_features(tc::plan_slot(spec.impairments, false), spec.direction);
   require_kernel_features(fault.plan, spec.direction);
-  check_netem_mix(ifindex, spec.direction, fault.plan, "");
+  check_netem_mix(ifindex, spec.direction, spec.impairments, "");
   fault.spec = std::move(spec);
-  if (fault.flap_down) fault.next_flap = next_flap_time(fault);
+  if (fault.flap_down) {
+    fault.flap_anchor = clock_();
+    fault.next_flap = next_flap_time(fault);
+  }
   const std::string id = fault.id;
   install(std::move(fault), rules);
   const Fault& applied = faults_.at(id);
@@ -202,34 +205,40 @@ void FaultEngine::require_kernel_features(const tc::SlotPlan& plan, Direction di
 
 // The ingress side of every fault on a device shares the ifb's tree, the egress
 // side the device's: faults on the same device and a common side share a tree.
-void FaultEngine::check_netem_mix(int ifindex, Direction direction, const tc::SlotPlan& plan,
+// Judged on each fault's up-state plan: a flap holds its netem half of the time.
+void FaultEngine::check_netem_mix(int ifindex, Direction direction, const Impairments& impairments,
                                   const std::string& except_id) const {
+  const tc::SlotPlan plan = tc::plan_slot(impairments, false);
   if (plan.leaf != tc::LeafKind::netem) return;
   auto shares_tree = [&](const Fault& f) {
     if (f.ifindex != ifindex) return false;
     return direction == Direction::both || f.spec.direction == Direction::both || f.spec.direction == direction;
   };
   for (const auto& [id, f] : faults_) {
-    if (id == except_id || !shares_tree(f) || f.plan.leaf != tc::LeafKind::netem) continue;
-    if (plan.netem.duplicate > 0 || f.plan.netem.duplicate > 0) {
+    if (id == except_id || !shares_tree(f)) continue;
+    const tc::SlotPlan other = tc::plan_slot(f.spec.impairments, false);
+    if (other.leaf != tc::LeafKind::netem) continue;
+    if (plan.netem.duplicate > 0 || other.netem.duplicate > 0) {
       throw ConflictError("the kernel refuses a duplicating netem next to any other netem on the same device, and " +
                           id + " already holds a netem on it; revert it, or apply the two faults on different devices");
     }
   }
 }
 
-// Down for down_pct of the period, up for the rest, each switch moved by up
-// to +/- jitter so that a flap does not beat in step with a retry timer.
-SteadyTime FaultEngine::next_flap_time(const Fault& fault) const {
+// Down for down_pct of the period, up for the rest. The schedule itself
+// advances without jitter (so jitter never accumulates); each switch lands
+// within +/- jitter of it, so a flap does not beat in step with a retry timer.
+SteadyTime FaultEngine::next_flap_time(Fault& fault) const {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   const auto& flap = *fault.spec.impairments.flap;
   const double share = (fault.flap_down ? flap.down_pct : 100 - flap.down_pct) / 100;
-  auto phase = std::chrono::duration_cast<std::chrono::milliseconds>(flap.period * share);
+  fault.flap_anchor += std::chrono::round<std::chrono::milliseconds>(flap.period * share);
+  std::chrono::milliseconds shift{0};
   if (flap.jitter.count() > 0) {
-    std::uniform_int_distribution<std::int64_t> shift(-flap.jitter.count(), flap.jitter.count());
-    phase += std::chrono::milliseconds(shift(rng));
+    std::uniform_int_distribution<std::int64_t> pick(-flap.jitter.count(), flap.jitter.count());
+    shift = std::chrono::milliseconds(pick(rng));
   }
-  return (fault.next_flap ? *fault.next_flap : clock_()) + std::max(phase, std::chrono::milliseconds(1));
+  return std::max(fault.flap_anchor + shift, clock_() + std::chrono::milliseconds(1));
 }
 
 tc::FaultCounters FaultEngine::leaf_counters(const Fault& f) const {
@@ -253,15 +262,32 @@ tc::FaultCounters FaultEngine::counters(const Fault& f) const {
 
 // The kernel call, plus keeping the counts of a leaf that is about to be replaced.
 void FaultEngine::change_slot(Fault& fault, const tc::SlotPlan& next) {
-  const tc::FaultCounters before = fault.plan.leaf != next.leaf ? leaf_counters(fault) : tc::FaultCounters{};
+  const tc::FaultCounters before = leaf_counters(fault);
   std::uint32_t leaf = fault.leaf;
-  // Each side holds the same slot and leaf handle, so each changes the same way.
-  for (const auto& p : fault.placements) leaf = backend_.change_fault(p.ifindex, fault.slot, fault.plan, fault.leaf, next);
+  // Each side holds the same slot and leaf handle, so each changes the same way;
+  // if one side refuses, the sides already changed go back, so none is out of step.
+  std::size_t done = 0;
+  try {
+    for (; done < fault.placements.size(); ++done) {
+      leaf = backend_.change_fault(fault.placements[done].ifindex, fault.slot, fault.plan, fault.leaf, next);
+    }
+  } catch (...) {
+    for (std::size_t i = 0; i < done; ++i) {
+      try {
+        backend_.change_fault(fault.placements[i].ifindex, fault.slot, next, leaf, fault.plan);
+      } catch (const std::exception& e) {
+        spdlog::error("fault {}: could not undo a partial change: {}", fault.id, e.what());
+      }
+    }
+    throw;
+  }
+  if (leaf != fault.leaf) {  // a new leaf starts from zero: keep what the old one counted
+    fault.retired.packets_sent += before.packets_sent;
+    fault.retired.bytes_sent += before.bytes_sent;
+    fault.retired.packets_dropped += before.packets_dropped;
+  }
   fault.leaf = leaf;
   fault.plan = next;
-  fault.retired.packets_sent += before.packets_sent;
-  fault.retired.bytes_sent += before.bytes_sent;
-  fault.retired.packets_dropped += before.packets_dropped;
 }
 
 void FaultEngine::switch_flap(Fault& fault) {
@@ -291,16 +317,21 @@ const Fault& FaultEngine::update(const std::string& id, const Impairments& impai
   const tc::SlotPlan next = tc::plan_slot(impairments, flap_down);
   require_kernel_features(tc::plan_slot(impairments, false), f.spec.direction);
   require_kernel_features(next, f.spec.direction);
-  check_netem_mix(f.ifindex, f.spec.direction, next, id);
+  check_netem_mix(f.ifindex, f.spec.direction, impairments, id);
   change_slot(f, next);
-  f.flap_down = flap_down;
-  if (!impairments.flap) f.next_flap.reset();
-  else if (!f.next_flap) f.next_flap = next_flap_time(f);
-  if (lifetime) {
-    f.deadline = clock_() + spec.lifetime.duration;
-    f.expires_at = std::chrono::system_clock::now() + spec.lifetime.duration;
-  }
+  const bool flap_added = impairments.flap && !f.spec.impairments.flap;
   f.spec = std::move(spec);
+  f.flap_down = flap_down;
+  if (!impairments.flap) {
+    f.next_flap.reset();
+  } else if (flap_added) {
+    f.flap_anchor = clock_();
+    f.next_flap = next_flap_time(f);
+  }
+  if (lifetime) {
+    f.deadline = clock_() + f.spec.lifetime.duration;
+    f.expires_at = std::chrono::system_clock::now() + f.spec.lifetime.duration;
+  }
   record();
   spdlog::info("updated fault {} in place", id);
   return f;

@@ -61,6 +61,7 @@ struct Fault {
   bool flap_down = false;
   tc::FaultCounters retired;  // counted by leaves that a flap or an update replaced
   std::optional<SteadyTime> next_flap;  // when a flap switches next
+  SteadyTime flap_anchor;               // the unjittered schedule the switches follow
   std::size_t filter_rules = 0;
   std::chrono::system_clock::time_point created_at;
   std::chrono::system_clock::time_point expires_at;
@@ -106,10 +107,11 @@ class FaultEngine {
   void uninstall(Fault& fault);
   tc::FaultCounters leaf_counters(const Fault& f) const;
   void require_kernel_features(const tc::SlotPlan& plan, Direction direction) const;
-  void check_netem_mix(int ifindex, Direction direction, const tc::SlotPlan& plan, const std::string& except_id) const;
+  void check_netem_mix(int ifindex, Direction direction, const Impairments& impairments,
+                       const std::string& except_id) const;
   void switch_flap(Fault& fault);
   void change_slot(Fault& fault, const tc::SlotPlan& next);
-  SteadyTime next_flap_time(const Fault& fault) const;
+  SteadyTime next_flap_time(Fault& fault) const;  // advances fault.flap_anchor
   void record();
 
   tc::TcBackend& backend_;

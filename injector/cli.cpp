@@ -222,7 +222,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       rc = call(common, "POST", "/v1/faults", to_json(fault_spec(match, imp, kind)).dump(), answer, err);
       if (rc == kOk) out << (common.output == "json" ? answer.dump(2) : answer.value("id", "")) << "\n";
     } else if (update->parsed()) {
-      json body = {{"impairments", to_json(build_impairments(imp, ""))}};
+      const Impairments wanted = build_impairments(imp, "");
+      validate(wanted);  // the daemon's checks, before anything is sent
+      json body = {{"impairments", to_json(wanted)}};
       if (!match.lifetime.empty()) body["lifetime"] = {{"duration_ms", lifetime_flag(match.lifetime).count()}};
       rc = call(common, "PATCH", "/v1/faults/" + id, body.dump(), answer, err);
       if (rc == kOk) common.output == "json" ? void(out << answer.dump(2) << "\n") : print_fault_detail(answer, out);

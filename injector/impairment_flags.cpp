@@ -1,5 +1,6 @@
 #include "injector/impairment_flags.h"
 
+#include <charconv>
 #include <sstream>
 #include <vector>
 
@@ -24,6 +25,15 @@ double pct(const std::string& text, const char* flag) {
   return text.empty() ? 0 : flag_value(text, flag, [](const std::string& t) { return parse_percent(t); });
 }
 
+std::uint32_t gap_value(const std::string& text) {
+  std::uint32_t gap = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), gap);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    throw FieldError("--gap", "'" + text + "' is not a whole number of packets", "0 to 4294967295");
+  }
+  return gap;
+}
+
 GilbertElliott gemodel(const std::string& text) {
   std::vector<double> v;
   std::istringstream in(text);
@@ -44,7 +54,13 @@ void build_netem(const ImpairmentFlags& f, Impairments& imp) {
     if (!f.delay.empty()) d.time = flag_value(f.delay, "--delay", micros);
     if (!f.jitter.empty()) d.jitter = flag_value(f.jitter, "--jitter", micros);
     d.correlation_pct = pct(f.delay_correlation, "--delay-correlation");
-    if (!f.distribution.empty()) d.distribution = distribution_from_string(f.distribution);
+    if (!f.distribution.empty()) {
+      try {
+        d.distribution = distribution_from_string(f.distribution);
+      } catch (const FieldError& e) {
+        throw FieldError("--distribution", e.message(), e.allowed());
+      }
+    }
     imp.delay = d;
   }
   if (!f.loss.empty() || !f.gemodel.empty()) {
@@ -56,7 +72,7 @@ void build_netem(const ImpairmentFlags& f, Impairments& imp) {
   if (!f.corrupt.empty()) imp.corrupt = ChanceImpairment{pct(f.corrupt, "--corrupt"), pct(f.corrupt_correlation, "--corrupt-correlation")};
   if (!f.reorder.empty()) {
     ReorderImpairment r{pct(f.reorder, "--reorder"), pct(f.reorder_correlation, "--reorder-correlation"), 0};
-    if (!f.gap.empty()) r.gap = static_cast<std::uint32_t>(flag_value(f.gap, "--gap", [](const std::string& t) { return std::stoul(t); }));
+    if (!f.gap.empty()) r.gap = gap_value(f.gap);
     imp.reorder = r;
   }
 }

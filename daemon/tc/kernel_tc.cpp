@@ -47,8 +47,10 @@ std::uint32_t KernelTc::change_fault(int ifindex, int slot, const SlotPlan& from
     add_htb_class(batch, ifindex, slot_class(slot), to.rate_bytes, to.burst_bytes, true);
   }
   std::uint32_t new_leaf = leaf;
-  if (from.leaf != to.leaf) {
-    // The kernel will not change a qdisc's kind under the same handle: graft a new one.
+  // The kernel will not change a qdisc's kind under the same handle, and a netem
+  // change without a distribution table keeps the old table: graft a new leaf then.
+  const bool regraft = from.leaf != to.leaf || from.netem.distribution != to.netem.distribution;
+  if (regraft) {
     new_leaf = other_leaf_handle(leaf);
     add_leaf(batch, ifindex, slot_class(slot), new_leaf, to, LeafOp::replace);
   } else if (to.leaf == LeafKind::netem && from.netem != to.netem) {
