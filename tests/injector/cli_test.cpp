@@ -2,12 +2,8 @@
 #include "injector/cli.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
 #include <stdlib.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,14 +11,11 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/field_error.h"
-#include "daemon/api_router.h"
-#include "daemon/fault_engine.h"
-#include "daemon/http/http_server.h"
 #include "tests/daemon/fake_tc.h"
+#include "tests/injector/served_daemon.h"
 
 namespace {
 
@@ -33,19 +26,8 @@ using Args = std::vector<std::string>;
 
 using injector::testing::TempDir;
 
-struct CliResult {
-  int rc = -1;
-  std::string out, err;
-};
-
-CliResult invoke(const Args& args) {
-  std::ostringstream out, err;
-  CliResult r;
-  r.rc = cli::run(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using injector::testing::CliResult;
+CliResult invoke(const Args& args) { return injector::testing::run_cli(args); }
 
 Args apply_args(const std::string& daemon, std::vector<std::string> flags) {
   Args a{"fault", "apply", "--daemon", daemon, "cut"};
@@ -173,33 +155,9 @@ TEST(Cli, TargetsFileWithBadLineIs2) {
   EXPECT_NE(r.err.find("10.0.0.1/8"), std::string::npos) << r.err;
 }
 
-// A daemon minus the kernel: the real HTTP server and API over a FakeTc,
-// its io_context on a background thread.
-class CliEndToEnd : public ::testing::Test {
+class CliEndToEnd : public injector::testing::ServedDaemon {
  protected:
-  void SetUp() override {
-    spdlog::set_level(spdlog::level::off);
-    tc.foreign_roots.insert(tc.devices.at("eth9"));  // before the io thread exists
-    injector::http::ServerOptions options;
-    options.socket_path = dir.file("d.sock");
-    server.emplace(io, options, [this](const injector::http::Request& r) { return router.handle(r); });
-    thread = std::thread([this] { io.run(); });
-  }
-  void TearDown() override {
-    boost::asio::post(io, [this] {
-      server->stop();
-      io.stop();
-    });
-    thread.join();
-    server.reset();
-    spdlog::set_level(spdlog::level::info);
-  }
-  std::string daemon() const { return "unix:" + dir.file("d.sock"); }
-  CliResult fault(Args args) {
-    args.insert(args.begin(), {"fault"});
-    args.insert(args.end(), {"--daemon", daemon()});
-    return invoke(args);
-  }
+  void configure(FakeTc& fake) override { fake.foreign_roots.insert(fake.devices.at("eth9")); }
   std::string apply_ok(const std::string& to) {
     const CliResult r = invoke(apply_args(daemon(), {"--dev", "eth0", "--to", to, "--for", "5m", "--label", "drill=d1"}));
     EXPECT_EQ(r.rc, 0) << r.err;
@@ -207,15 +165,6 @@ class CliEndToEnd : public ::testing::Test {
     EXPECT_FALSE(r.out.empty());
     return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
   }
-
-  TempDir dir;
-  FakeTc tc;
-  injector::FaultEngine engine{tc, nullptr, injector::EngineConfig{}};
-  injector::ApiRouter router{engine, injector::ApiInfo{1 << 20}};
-  boost::asio::io_context io;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard = boost::asio::make_work_guard(io);
-  std::optional<injector::http::UnixHttpServer> server;
-  std::thread thread;
 };
 
 TEST_F(CliEndToEnd, ApplyListGetRevert) {

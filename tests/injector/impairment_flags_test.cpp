@@ -1,25 +1,18 @@
 #include "injector/impairment_flags.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/field_error.h"
-#include "daemon/api_router.h"
-#include "daemon/fault_engine.h"
-#include "daemon/http/http_server.h"
 #include "injector/cli.h"
 #include "tests/daemon/fake_tc.h"
+#include "tests/injector/served_daemon.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
@@ -203,55 +196,18 @@ TEST(ImpairmentFlags, GapMustBeAPlainNonNegativeNumber) {
   }
 }
 
-struct CliResult {
-  int rc = -1;
-  std::string out, err;
-};
+using injector::testing::CliResult;
 
-// The daemon minus the kernel, as in cli_test.cpp.
-class ImpairmentCliEndToEnd : public ::testing::Test {
+class ImpairmentCliEndToEnd : public injector::testing::ServedDaemon {
  protected:
-  void SetUp() override {
-    spdlog::set_level(spdlog::level::off);
-    injector::http::ServerOptions options;
-    options.socket_path = dir.file("d.sock");
-    server.emplace(io, options, [this](const injector::http::Request& r) { return router.handle(r); });
-    thread = std::thread([this] { io.run(); });
-  }
-  void TearDown() override {
-    boost::asio::post(io, [this] {
-      server->stop();
-      io.stop();
-    });
-    thread.join();
-    server.reset();
-    spdlog::set_level(spdlog::level::info);
-  }
-  CliResult fault(std::vector<std::string> args) {
-    args.insert(args.begin(), "fault");
-    args.insert(args.end(), {"--daemon", "unix:" + dir.file("d.sock")});
-    std::ostringstream out, err;
-    CliResult r;
-    r.rc = injector::cli::run(args, out, err);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
-  }
   json as_json(const CliResult& r) {
     const json j = json::parse(r.out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
     return j;
   }
 
-  injector::testing::TempDir dir;
-  injector::testing::FakeTc tc;
-  injector::FaultEngine engine{tc, nullptr, injector::EngineConfig{}};
-  injector::ApiRouter router{engine, injector::ApiInfo{1 << 20}};
-  boost::asio::io_context io;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard = boost::asio::make_work_guard(io);
-  std::optional<injector::http::UnixHttpServer> server;
-  std::thread thread;
 };
+
 
 TEST_F(ImpairmentCliEndToEnd, ApplyDelayWithLossThenUpdate) {
   CliResult r = fault({"apply", "--output", "json", "delay", "--dev", "eth0", "--to", "10.0.0.0/8", "--delay", "30ms",
