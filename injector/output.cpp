@@ -63,6 +63,7 @@ void print_fault_detail(const json& f, std::ostream& out) {
   const json& match = spec.at("match");
   out << "id:         " << f.value("id", "?") << "\n"
       << "kind:       " << impairment_names(spec) << " (" << spec.value("direction", "egress") << ")\n"
+      << "impairs:    " << spec.value("impairments", json::object()).dump() << "\n"
       << "device:     " << spec.value("device", "?") << "\n"
       << "to:         " << joined(match.value("to", json::array()), 8) << "\n"
       << "from:       " << joined(match.value("from", json::array()), 8) << "\n"
@@ -72,7 +73,12 @@ void print_fault_detail(const json& f, std::ostream& out) {
       << "labels:     " << labels_text(spec.value("labels", json::object())) << "\n"
       << "kernel:     class " << f["kernel"].value("class", "?") << ", leaf " << f["kernel"].value("leaf", "?") << ", "
       << f["kernel"].value("filter_rules", 0) << " u32 filters\n"
-      << "dropped:    " << f.value("counters", json::object()).value("packets_dropped", 0) << " packets\n";
+      << "counters:   " << f.value("counters", json::object()).value("packets_sent", 0) << " packets sent, "
+      << f.value("counters", json::object()).value("packets_dropped", 0) << " dropped\n";
+  if (f.contains("flap")) {
+    out << "flap:       link " << f["flap"].value("link", "?") << ", next switch in "
+        << f["flap"].value("next_switch_in_ms", 0) << " ms\n";
+  }
 }
 
 void print_capabilities(const json& caps, std::ostream& out) {
