@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <exception>
 #include <random>
 
 #include "common/duration.h"
@@ -150,11 +151,23 @@ void FaultEngine::revert(const std::string& id) {
   record();
 }
 
+// One fault that will not go must not keep the others in place: try every
+// one, then report the first failure.
 std::vector<std::string> FaultEngine::revert_all() {
-  std::vector<std::string> ids;
+  std::vector<std::string> ids, reverted;
   for (const auto& [id, f] : faults_) ids.push_back(id);
-  for (const auto& id : ids) revert(id);
-  return ids;
+  std::exception_ptr first_error;
+  for (const auto& id : ids) {
+    try {
+      revert(id);
+      reverted.push_back(id);
+    } catch (const std::exception& e) {
+      spdlog::error("reverting fault {} failed: {}", id, e.what());
+      if (!first_error) first_error = std::current_exception();
+    }
+  }
+  if (first_error) std::rethrow_exception(first_error);
+  return reverted;
 }
 
 std::vector<std::string> FaultEngine::run_due() {

@@ -54,8 +54,10 @@ class FakeTc : public tc::TcBackend {
     if (!our_roots.insert(ifindex).second) throw std::runtime_error("fake: root installed twice");
   }
 
+  std::set<int> fail_remove_root;  // devices whose root refuses to go
   void remove_root(int ifindex) override {
     calls.push_back({"remove_root", ifindex, 0, 0});
+    if (fail_remove_root.count(ifindex)) throw std::runtime_error("fake: remove_root failed");
     our_roots.erase(ifindex);
     for (auto it = cuts.begin(); it != cuts.end();) it = it->first.first == ifindex ? cuts.erase(it) : std::next(it);
   }

@@ -251,6 +251,19 @@ TEST_F(FaultEngineTest, RevertUnknownIdIsNotFound) {
   EXPECT_EQ(tc.count("remove_fault") + tc.count("remove_root"), 0u);
 }
 
+TEST_F(FaultEngineTest, RevertAllGoesOnPastAFailureThenReportsIt) {
+  auto engine = make();
+  const std::string a = engine.apply(cut("eth0")).id;
+  const std::string b = engine.apply(cut("eth1")).id;
+  // Make the fault that revert_all reaches first (ids in order) the one that fails.
+  const bool a_first = a < b;
+  tc.fail_remove_root.insert(tc.devices.at(a_first ? "eth0" : "eth1"));
+  EXPECT_THROW(engine.revert_all(), std::runtime_error);
+  EXPECT_EQ(engine.find(a_first ? b : a), nullptr) << "the later fault is reverted although the first failed";
+  EXPECT_FALSE(tc.our_roots.count(tc.devices.at(a_first ? "eth1" : "eth0")));
+  EXPECT_EQ(engine.list().size(), 1u) << "the failed one stays, so a retry can remove it";
+}
+
 TEST_F(FaultEngineTest, RevertAll) {
   auto engine = make();
   EXPECT_TRUE(engine.revert_all().empty());
