@@ -95,15 +95,18 @@ int main(int argc, char** argv) {
   cut.cut = CutImpairment{};
   const auto plan = tc::plan_slot(cut);
   const int ifindex = kernel.ifindex("eth0");
-  std::vector<double> t_tc, t_engine, t_api, t_api_apply;
+  std::vector<double> t_tc, t_engine, t_api, t_api_apply, ph[3];
   for (int i = 0; i < cycles; ++i) {
     auto t0 = Clock::now();
     tc_cycle();
     t_tc.push_back(ms_since(t0));
     t0 = Clock::now();
     kernel.install_root(ifindex);
+    ph[0].push_back(ms_since(t0)); auto t1 = Clock::now();
     kernel.install_fault(ifindex, 1, plan, rules);
+    ph[1].push_back(ms_since(t1)); t1 = Clock::now();
     kernel.remove_root(ifindex);
+    ph[2].push_back(ms_since(t1));
     t_engine.push_back(ms_since(t0));
     t0 = Clock::now();
     auto r = client::http_request(endpoint, "POST", "/v1/faults", cut_body({"10.231.2.2/32"}).dump());
@@ -118,6 +121,8 @@ int main(int argc, char** argv) {
   std::printf("  netlink engine (KernelTc)       %8.3f ms   %6.1fx faster than tc\n", engine_ms, tc_ms / engine_ms);
   std::printf("  daemon API (POST + DELETE)      %8.3f ms   %6.1fx faster than tc\n", api_ms, tc_ms / api_ms);
   std::printf("  daemon API apply alone (POST)   %8.3f ms\n", median(t_api_apply));
+  std::printf("  engine phases: root %.3f ms, fault %.3f ms, removal %.3f ms\n", median(ph[0]), median(ph[1]),
+              median(ph[2]));
 
   testing::ChildProcess iperf_server({"ip", "netns", "exec", lab.ns('c'), "iperf3", "-s"}, dir + "/iperf3.log");
   usleep(300'000);

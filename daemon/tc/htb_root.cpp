@@ -73,13 +73,16 @@ void add_htb_root(const nl::Socket& sock, int ifindex) {
   nl::Batch batch(sock);
   batch.add(msg, "add htb root qdisc fa17:");
   add_htb_class(batch, ifindex, pass_class(), std::nullopt, 0, false);
-  for (const auto& rule : neighbour_discovery_rules()) add_u32_filter(batch, ifindex, kNdExemptPrio, rule, pass_class());
   try {
     batch.commit();
   } catch (...) {
     delete_htb_root(sock, ifindex);
     throw;
   }
+}
+
+void add_nd_exemption(nl::Batch& batch, int ifindex) {
+  for (const auto& rule : neighbour_discovery_rules()) add_u32_filter(batch, ifindex, kNdExemptPrio, rule, pass_class());
 }
 
 void delete_htb_root(const nl::Socket& sock, int ifindex) {

@@ -1,7 +1,7 @@
 #pragma once
 // Our HTB root on a device: the qdisc fa17:, its pass class fa17:1 (default
-// for every unmatched packet, unshaped) and the IPv6 neighbour-discovery
-// exemption filters. Also the one place that looks at a device's root qdisc
+// for every unmatched packet, unshaped) and, once an IPv6 fault arrives, the
+// neighbour-discovery exemption filters. Also the one place that looks at a device's root qdisc
 // and decides whose it is.
 
 #include <cstdint>
@@ -16,7 +16,12 @@ namespace injector::tc {
 // pfifo_fast, mq, ...): anything a user or tool adds gets a non-zero handle.
 RootQdisc read_root_qdisc(const nl::Socket& sock, int ifindex);
 
-void add_htb_root(const nl::Socket& sock, int ifindex);  // all-or-nothing
+void add_htb_root(const nl::Socket& sock, int ifindex);  // qdisc and pass class; all-or-nothing
+// The IPv6 neighbour-discovery exemption: u32 filters at kNdExemptPrio that
+// send ND to the pass class ahead of every fault's filters. Only a fault with
+// IPv6 rules needs it, and its two filters cost as much as the rest of the
+// root together, so it comes with the first such fault, not with the root.
+void add_nd_exemption(nl::Batch& batch, int ifindex);
 void delete_htb_root(const nl::Socket& sock, int ifindex);
 
 // An HTB class under our root: shaped to rate_bytes (per second) when given,

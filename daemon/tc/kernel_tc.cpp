@@ -1,5 +1,7 @@
 #include "daemon/tc/kernel_tc.h"
 
+#include <algorithm>
+
 #include <netlink/route/class.h>
 #include <netlink/route/link.h>
 #include <netlink/route/qdisc.h>
@@ -21,12 +23,17 @@ int KernelTc::ifindex(const std::string& device) { return nl::ifindex_of(device)
 
 RootQdisc KernelTc::root_qdisc(int ifindex) { return read_root_qdisc(sock_, ifindex); }
 
-void KernelTc::install_root(int ifindex) { add_htb_root(sock_, ifindex); }
+void KernelTc::install_root(int ifindex) {
+  nd_exempt_.erase(ifindex);  // a new root starts without it
+  add_htb_root(sock_, ifindex);
+}
 
 void KernelTc::remove_root(int ifindex) { delete_htb_root(sock_, ifindex); }
 
 void KernelTc::install_fault(int ifindex, int slot, const SlotPlan& plan, const std::vector<U32Rule>& rules) {
   nl::Batch batch(sock_);
+  const bool needs_nd = std::any_of(rules.begin(), rules.end(), [](const U32Rule& r) { return r.family == Family::v6; });
+  if (needs_nd && !nd_exempt_.count(ifindex)) add_nd_exemption(batch, ifindex);
   add_htb_class(batch, ifindex, slot_class(slot), plan.rate_bytes, plan.burst_bytes, false);
   add_leaf(batch, ifindex, slot_class(slot), slot_leaf_handle(slot), plan, LeafOp::create);
   // Filters last: the kernel handles requests in order, so traffic is steered
@@ -38,6 +45,7 @@ void KernelTc::install_fault(int ifindex, int slot, const SlotPlan& plan, const 
     remove_fault(ifindex, slot);
     throw;
   }
+  if (needs_nd) nd_exempt_.insert(ifindex);  // it stays until the root goes
 }
 
 std::uint32_t KernelTc::change_fault(int ifindex, int slot, const SlotPlan& from, std::uint32_t leaf,
@@ -93,6 +101,7 @@ bool KernelTc::has_ingress_qdisc(int ifindex) { return tc::has_ingress_qdisc(soc
 
 int KernelTc::install_ingress(int ifindex) {
   const int ifb = add_ifb(sock_, ifindex);
+  nd_exempt_.erase(ifb);
   try {
     add_htb_root(sock_, ifb);
     add_ingress_redirect(sock_, ifindex, ifb);

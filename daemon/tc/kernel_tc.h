@@ -1,6 +1,8 @@
 #pragma once
 // TcBackend over netlink (libnl-route) in the daemon's network namespace.
 
+#include <set>
+
 #include "daemon/netlink/nl_socket.h"
 #include "daemon/tc/tc_backend.h"
 
@@ -26,6 +28,7 @@ class KernelTc final : public TcBackend {
 
  private:
   nl::Socket sock_;
+  std::set<int> nd_exempt_;  // devices whose root of ours carries the ND exemption
 };
 
 }  // namespace injector::tc
