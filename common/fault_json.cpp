@@ -98,12 +98,13 @@ FaultSpec fault_spec_from_json(const json& j) {
   if (!match) throw FieldError("match", "is required", "an object with to/from CIDR lists");
   spec.match = match_from_json(*match);
   if (auto d = r.optional_string("direction")) spec.direction = direction_from_string(*d);
+  if (auto b = r.optional_string("backend")) spec.backend = backend_from_string(*b);
   const json* imp = r.optional("impairments");
   if (!imp) throw FieldError("impairments", "is required", "an object such as {\"cut\": {}}");
   spec.impairments = impairments_from_json(*imp);
   if (const json* life = r.optional("lifetime")) spec.lifetime = lifetime_from_json(*life);
   spec.labels = labels_from_json(r.optional("labels"));
-  r.reject_unknown("device, match, direction, impairments, lifetime, labels");
+  r.reject_unknown("device, match, direction, backend, impairments, lifetime, labels");
   return spec;
 }
 
@@ -120,6 +121,7 @@ json to_json(const FaultSpec& spec) {
   return {{"device", spec.device},
           {"match", match},
           {"direction", to_string(spec.direction)},
+          {"backend", to_string(spec.backend)},
           {"impairments", to_json(spec.impairments)},
           {"lifetime", {{"duration_ms", spec.lifetime.duration.count()}}},
           {"labels", spec.labels}};

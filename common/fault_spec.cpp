@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::array<std::string_view, 4> kProtocols{"any", "tcp", "udp", "icmp"};
 constexpr std::array<std::string_view, 3> kDirections{"egress", "ingress", "both"};
+constexpr std::array<std::string_view, 3> kBackends{"auto", "netem", "delayline"};
 
 bool label_key_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/';
@@ -71,6 +72,14 @@ void validate_labels(const std::map<std::string, std::string>& labels) {
 
 std::string_view to_string(Protocol p) { return kProtocols.at(static_cast<std::size_t>(p)); }
 std::string_view to_string(Direction d) { return kDirections.at(static_cast<std::size_t>(d)); }
+std::string_view to_string(Backend b) { return kBackends.at(static_cast<std::size_t>(b)); }
+
+Backend backend_from_string(std::string_view s) {
+  for (std::size_t i = 0; i < kBackends.size(); ++i) {
+    if (kBackends[i] == s) return static_cast<Backend>(i);
+  }
+  throw FieldError("backend", "unknown backend '" + std::string(s) + "'", "auto, netem, delayline");
+}
 
 Protocol protocol_from_string(std::string_view s) {
   for (std::size_t i = 0; i < kProtocols.size(); ++i) {

@@ -19,11 +19,17 @@ namespace injector {
 
 enum class Protocol : std::uint8_t { any, tcp, udp, icmp };
 enum class Direction : std::uint8_t { egress, ingress, both };
+// Who carries out the impairments: the kernel's traffic control (netem,
+// blackhole, HTB), the daemon's own delay line (NFQUEUE), or whichever fits
+// (auto: netem where the kernel has it and allows the combination).
+enum class Backend : std::uint8_t { auto_select, netem, delayline };
 
 std::string_view to_string(Protocol p);
 std::string_view to_string(Direction d);
 Protocol protocol_from_string(std::string_view s);    // throws FieldError("protocol", ...)
 Direction direction_from_string(std::string_view s);  // throws FieldError("direction", ...)
+std::string_view to_string(Backend b);                 // "auto", "netem", "delayline"
+Backend backend_from_string(std::string_view s);        // throws FieldError("backend", ...)
 
 struct PortRange {
   std::uint16_t first = 0;
@@ -54,6 +60,7 @@ struct FaultSpec {
   std::string device;
   Match match;
   Direction direction = Direction::egress;
+  Backend backend = Backend::auto_select;
   Impairments impairments;
   Lifetime lifetime;
   std::map<std::string, std::string> labels;

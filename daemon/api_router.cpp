@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/fault_json.h"
+#include "daemon/nft/queue_rules.h"
 #include "common/impairments_json.h"
 #include "common/json_reader.h"
 #include "daemon/tc/handles.h"
@@ -70,23 +71,48 @@ http::Response guarded(Action action) {
 
 }  // namespace
 
+namespace {
+
+json queue_counters_json(const delayline::QueueCounters& c) {
+  return {{"packets_seen", c.packets_seen},         {"bytes_seen", c.bytes_seen},
+          {"packets_sent", c.packets_sent},         {"bytes_sent", c.bytes_sent},
+          {"packets_dropped", c.packets_dropped},   {"packets_overflow", c.packets_overflow},
+          {"packets_delayed", c.packets_delayed},   {"packets_duplicated", c.packets_duplicated},
+          {"packets_corrupted", c.packets_corrupted}, {"packets_reordered", c.packets_reordered}};
+}
+
+}  // namespace
+
+json ApiRouter::kernel_json(const Fault& f) const {
+  if (f.backend == Backend::delayline) {
+    json queues = json::array();
+    for (const auto& p : f.placements) queues.push_back({{"side", to_string(p.side)}, {"nfqueue", p.queue}});
+    return {{"device", f.spec.device}, {"ifindex", f.ifindex}, {"nft_table", nft::kTableName}, {"queues", queues}};
+  }
+  return {{"device", f.spec.device},
+          {"ifindex", f.ifindex},
+          {"root", handle_text(tc::root_handle())},
+          {"class", handle_text(tc::slot_class(f.slot))},
+          {"leaf", handle_text(f.leaf)},
+          {"leaf_kind", leaf_kind_text(f.plan.leaf)},
+          {"filter_rules", f.filter_rules}};
+}
+
 json ApiRouter::fault_json(const Fault& f) const {
   const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(f.deadline - engine_.now());
-  json kernel = {{"device", f.spec.device},
-                 {"ifindex", f.ifindex},
-                 {"root", handle_text(tc::root_handle())},
-                 {"class", handle_text(tc::slot_class(f.slot))},
-                 {"leaf", handle_text(f.leaf)},
-                 {"leaf_kind", leaf_kind_text(f.plan.leaf)},
-                 {"filter_rules", f.filter_rules}};
+  const json kernel = kernel_json(f);
   json counters = json::object();
   try {
-    const auto c = engine_.counters(f);
-    counters = {{"packets_sent", c.packets_sent}, {"bytes_sent", c.bytes_sent}, {"packets_dropped", c.packets_dropped}};
+    if (f.backend == Backend::delayline) {
+      counters = queue_counters_json(engine_.queue_counters(f));
+    } else {
+      const auto c = engine_.counters(f);
+      counters = {{"packets_sent", c.packets_sent}, {"bytes_sent", c.bytes_sent}, {"packets_dropped", c.packets_dropped}};
+    }
   } catch (const std::exception& e) {
     counters["error"] = e.what();
   }
-  json out = {{"id", f.id},       {"state", "active"},
+  json out = {{"id", f.id},       {"state", "active"}, {"backend", to_string(f.backend)},
           {"slot", f.slot},   {"spec", to_json(f.spec)},
           {"created_at", iso8601(f.created_at)}, {"expires_at", iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
@@ -123,16 +149,18 @@ json ApiRouter::capabilities_json() const {
   json features = json::object();
   if (caps) for (const auto& [name, ok] : caps->features) features[name] = ok;
   const bool netem = !caps || caps->has("sch_netem");
+  const bool delayline = engine_.has_delay_line();
+  const bool impairs = netem || delayline;
   return {{"probed", caps.has_value()},
           {"features", features},
-          {"backends", {{"netem", netem}}},
+          {"backends", {{"netem", netem}, {"delayline", delayline}}},
           {"directions",
            {{"egress", true},
             {"ingress", !caps || (caps->has("sch_ingress") && caps->has("ifb") && caps->has("act_mirred"))}}},
           {"impairments",
            {{"cut", !caps || caps->has("sch_blackhole")}, {"bandwidth", !caps || caps->has("sch_htb")},
-            {"flap", !caps || caps->has("sch_blackhole")}, {"delay", netem}, {"loss", netem},
-            {"duplicate", netem}, {"corrupt", netem}, {"reorder", netem}}}};
+            {"flap", !caps || caps->has("sch_blackhole")}, {"delay", impairs}, {"loss", impairs},
+            {"duplicate", impairs}, {"corrupt", impairs}, {"reorder", impairs}}}};
 }
 
 http::Response ApiRouter::health() const {

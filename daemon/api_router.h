@@ -19,6 +19,7 @@ class ApiRouter {
   http::Response handle(const http::Request& request);
 
   nlohmann::json fault_json(const Fault& f) const;
+  nlohmann::json kernel_json(const Fault& f) const;
 
  private:
   http::Response faults(const http::Request& request);

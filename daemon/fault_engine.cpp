@@ -45,8 +45,36 @@ std::vector<int> FaultEngine::cleanup_leftovers() {
     backend_.remove_root(ifindex);
     cleaned.push_back(ifindex);
   }
+  if (queues_ && queues_->has_leftovers()) {
+    spdlog::warn("removing the delay line's nf_tables rules left by a previous run");
+    queues_->remove_leftovers();
+  }
   record();
   return cleaned;
+}
+
+std::vector<std::string> FaultEngine::resume(const nlohmann::json& saved) {
+  std::vector<std::string> resumed;
+  if (!saved.contains("faults") || !saved["faults"].is_array()) return resumed;
+  const auto now = std::chrono::system_clock::now();
+  for (const auto& entry : saved["faults"]) {
+    const std::string id = entry.value("id", "");
+    try {
+      const std::chrono::system_clock::time_point expires{
+          std::chrono::milliseconds(entry.at("expires_at_unix_ms").get<std::int64_t>())};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(expires - now);
+      if (left.count() <= 0) {
+        spdlog::info("not resuming fault {}: its lifetime ended while the daemon was down", id);
+        continue;
+      }
+      apply_as(fault_spec_from_json(entry.at("spec")), id, left);
+      resumed.push_back(id);
+      spdlog::info("resumed fault {} for the {} left of its lifetime", id, format_duration(left));
+    } catch (const std::exception& e) {
+      spdlog::error("could not resume fault {}: {}", id, e.what());
+    }
+  }
+  return resumed;
 }
 
 std::chrono::milliseconds FaultEngine::resolve_lifetime(std::chrono::milliseconds asked) const {
@@ -60,10 +88,13 @@ std::chrono::milliseconds FaultEngine::resolve_lifetime(std::chrono::millisecond
   return asked;
 }
 
-int FaultEngine::allocate_slot(int ifindex) const {
+// Traffic-control slots are per device; delay-line slots name NFQUEUE
+// numbers, which are per network namespace, so they are numbered apart.
+int FaultEngine::allocate_slot(int ifindex, Backend backend) const {
   const int slot = tc::first_free_slot([&](int s) {
     for (const auto& [id, f] : faults_) {
-      if (f.ifindex == ifindex && f.slot == s) return true;
+      if (f.backend != backend || f.slot != s) continue;
+      if (backend == Backend::delayline || f.ifindex == ifindex) return true;
     }
     return false;
   });
@@ -74,7 +105,53 @@ int FaultEngine::allocate_slot(int ifindex) const {
   return slot;
 }
 
-const Fault& FaultEngine::apply(FaultSpec spec) {
+bool FaultEngine::has_delay_line() const {
+  if (!queues_) return false;
+  if (!config_.capabilities) return true;
+  return config_.capabilities->has("nfnetlink_queue") && config_.capabilities->has("nft_compat");
+}
+
+// auto: netem where the kernel has it and allows the combination; the delay
+// line where it does not; traffic control alone for what needs no netem.
+Backend FaultEngine::choose_backend(const FaultSpec& spec, int ifindex) const {
+  const Impairments& imp = spec.impairments;
+  const bool want_netem = spec.backend == Backend::netem;
+  if (spec.backend == Backend::delayline) {
+    require_delay_line(spec);
+    return Backend::delayline;
+  }
+  const bool kernel_netem = !config_.capabilities || config_.capabilities->has("sch_netem");
+  if (!want_netem && imp.needs_netem() && has_delay_line()) {
+    if (!kernel_netem) return (require_delay_line(spec), Backend::delayline);
+    if (netem_mix_conflict(ifindex, spec.direction, imp, "")) return (require_delay_line(spec), Backend::delayline);
+  }
+  require_kernel_features(tc::plan_slot(imp, false), spec.direction);
+  require_kernel_features(tc::plan_slot(imp, imp.flap.has_value()), spec.direction);
+  if (auto other = netem_mix_conflict(ifindex, spec.direction, imp, "")) {
+    throw ConflictError("the kernel refuses a duplicating netem next to any other netem on the same device, and " +
+                        *other + " already holds a netem on it; revert it, apply the two faults on different " +
+                        "devices, or use --backend delayline");
+  }
+  return Backend::netem;
+}
+
+void FaultEngine::require_delay_line(const FaultSpec& spec) const {
+  if (!has_delay_line()) {
+    throw UnsupportedError(
+        "the delay line needs nfnetlink_queue and the xtables NFQUEUE target through nf_tables (nft_compat), "
+        "which this kernel lacks (see `injector capabilities`)");
+  }
+  if (spec.impairments.duplicate && spec.direction != Direction::egress) {
+    throw UnsupportedError(
+        "the delay line duplicates on egress only: a copy can be sent out, not received; use --direction egress "
+        "or the netem backend");
+  }
+}
+
+const Fault& FaultEngine::apply(FaultSpec spec) { return apply_as(std::move(spec), new_fault_id(), std::nullopt); }
+
+// `remaining`: a resumed fault keeps the rest of the lifetime it had.
+const Fault& FaultEngine::apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining) {
   validate(spec);
   spec.lifetime.duration = resolve_lifetime(spec.lifetime.duration);
   std::map<Direction, std::vector<tc::U32Rule>> rules;
@@ -87,30 +164,31 @@ const Fault& FaultEngine::apply(FaultSpec spec) {
                      "an existing interface, e.g. eth0");
   }
   Fault fault;
-  fault.id = new_fault_id();
+  fault.id = std::move(id);
   fault.ifindex = ifindex;
-  fault.slot = allocate_slot(ifindex);
-  for (const auto& [side, list] : rules) fault.filter_rules += list.size();
+  fault.backend = choose_backend(spec, ifindex);
+  fault.slot = allocate_slot(ifindex, fault.backend);
+  if (fault.backend == Backend::netem) {
+    for (const auto& [side, list] : rules) fault.filter_rules += list.size();
+  }
+  const auto lifetime = remaining.value_or(spec.lifetime.duration);
   fault.created_at = std::chrono::system_clock::now();
-  fault.expires_at = fault.created_at + spec.lifetime.duration;
-  fault.deadline = clock_() + spec.lifetime.duration;
+  fault.expires_at = fault.created_at + lifetime;
+  fault.deadline = clock_() + lifetime;
   fault.flap_down = spec.impairments.flap.has_value();  // a flap starts with the link down
   fault.plan = tc::plan_slot(spec.impairments, fault.flap_down);
   fault.leaf = tc::slot_leaf_handle(fault.slot);
-  require_kernel_features(tc::plan_slot(spec.impairments, false), spec.direction);
-  require_kernel_features(fault.plan, spec.direction);
-  check_netem_mix(ifindex, spec.direction, spec.impairments, "");
   fault.spec = std::move(spec);
   if (fault.flap_down) {
     fault.flap_anchor = clock_();
     fault.next_flap = next_flap_time(fault);
   }
-  const std::string id = fault.id;
+  const std::string fid = fault.id;
   install(std::move(fault), rules);
-  const Fault& applied = faults_.at(id);
-  spdlog::info("applied fault {} on {} {} (slot {}, {} filter rules, lifetime {})", id, applied.spec.device,
-               to_string(applied.spec.direction), applied.slot, applied.filter_rules,
-               format_duration(applied.spec.lifetime.duration));
+  const Fault& applied = faults_.at(fid);
+  spdlog::info("applied fault {} on {} {} with {} (slot {}, {} filter rules, lifetime {})", fid, applied.spec.device,
+               to_string(applied.spec.direction), to_string(applied.backend), applied.slot, applied.filter_rules,
+               format_duration(lifetime));
   return applied;
 }
 
@@ -119,15 +197,9 @@ void FaultEngine::install(Fault fault, const std::map<Direction, std::vector<tc:
   auto& f = faults_.emplace(id, std::move(fault)).first->second;
   record();  // intent first: a crash from here on leaves a journal that explains the kernel
   try {
-    for (const auto& [side, list] : rules) {
-      const int where = devices_.acquire(f.ifindex, f.spec.device, side);
-      f.placements.push_back({side, where});
-      backend_.install_fault(where, f.slot, f.plan, list);
-    }
+    for (const auto& [side, list] : rules) place(f, side, list);
   } catch (...) {
-    for (auto it = f.placements.rbegin(); it != f.placements.rend(); ++it) {
-      devices_.release(f.ifindex, it->side, f.slot, /*quiet=*/true);
-    }
+    for (auto it = f.placements.rbegin(); it != f.placements.rend(); ++it) unplace(f, *it, /*quiet=*/true);
     faults_.erase(id);
     record();
     throw;
@@ -135,9 +207,34 @@ void FaultEngine::install(Fault fault, const std::map<Direction, std::vector<tc:
   record();  // and what now holds it
 }
 
+void FaultEngine::place(Fault& f, Direction side, const std::vector<tc::U32Rule>& rules) {
+  if (f.backend == Backend::delayline) {
+    const Placement p{side, f.ifindex, delayline::queue_number(f.slot, side)};
+    queues_->install({f.spec.device, side, f.spec.match, p.queue, f.spec.impairments, f.flap_down});
+    f.placements.push_back(p);
+    return;
+  }
+  const int where = devices_.acquire(f.ifindex, f.spec.device, side);
+  f.placements.push_back({side, where, 0});
+  backend_.install_fault(where, f.slot, f.plan, rules);
+}
+
+void FaultEngine::unplace(Fault& f, const Placement& p, bool quiet) {
+  if (f.backend == Backend::delayline) {
+    try {
+      queues_->remove(p.queue);
+    } catch (const std::exception& e) {
+      if (!quiet) throw;
+      spdlog::error("fault {}: removing queue {} failed: {}", f.id, p.queue, e.what());
+    }
+    return;
+  }
+  devices_.release(f.ifindex, p.side, f.slot, quiet);
+}
+
 void FaultEngine::uninstall(Fault& fault) {
   while (!fault.placements.empty()) {
-    devices_.release(fault.ifindex, fault.placements.back().side, fault.slot);
+    unplace(fault, fault.placements.back(), /*quiet=*/false);
     fault.placements.pop_back();
   }
 }
@@ -219,23 +316,23 @@ void FaultEngine::require_kernel_features(const tc::SlotPlan& plan, Direction di
 // The ingress side of every fault on a device shares the ifb's tree, the egress
 // side the device's: faults on the same device and a common side share a tree.
 // Judged on each fault's up-state plan: a flap holds its netem half of the time.
-void FaultEngine::check_netem_mix(int ifindex, Direction direction, const Impairments& impairments,
-                                  const std::string& except_id) const {
+// Returns the id of a netem fault the kernel would refuse to mix with this one.
+std::optional<std::string> FaultEngine::netem_mix_conflict(int ifindex, Direction direction,
+                                                           const Impairments& impairments,
+                                                           const std::string& except_id) const {
   const tc::SlotPlan plan = tc::plan_slot(impairments, false);
-  if (plan.leaf != tc::LeafKind::netem) return;
+  if (plan.leaf != tc::LeafKind::netem) return std::nullopt;
   auto shares_tree = [&](const Fault& f) {
-    if (f.ifindex != ifindex) return false;
+    if (f.ifindex != ifindex || f.backend != Backend::netem) return false;
     return direction == Direction::both || f.spec.direction == Direction::both || f.spec.direction == direction;
   };
   for (const auto& [id, f] : faults_) {
     if (id == except_id || !shares_tree(f)) continue;
     const tc::SlotPlan other = tc::plan_slot(f.spec.impairments, false);
     if (other.leaf != tc::LeafKind::netem) continue;
-    if (plan.netem.duplicate > 0 || other.netem.duplicate > 0) {
-      throw ConflictError("the kernel refuses a duplicating netem next to any other netem on the same device, and " +
-                          id + " already holds a netem on it; revert it, or apply the two faults on different devices");
-    }
+    if (plan.netem.duplicate > 0 || other.netem.duplicate > 0) return id;
   }
+  return std::nullopt;
 }
 
 // Down for down_pct of the period, up for the rest. The schedule itself
@@ -265,7 +362,30 @@ tc::FaultCounters FaultEngine::leaf_counters(const Fault& f) const {
   return c;
 }
 
+delayline::QueueCounters FaultEngine::queue_counters(const Fault& f) const {
+  delayline::QueueCounters sum;
+  if (f.backend != Backend::delayline) return sum;
+  for (const auto& p : f.placements) {
+    const auto c = queues_->counters(p.queue);
+    sum.packets_seen += c.packets_seen;
+    sum.bytes_seen += c.bytes_seen;
+    sum.packets_sent += c.packets_sent;
+    sum.bytes_sent += c.bytes_sent;
+    sum.packets_dropped += c.packets_dropped;
+    sum.packets_overflow += c.packets_overflow;
+    sum.packets_delayed += c.packets_delayed;
+    sum.packets_duplicated += c.packets_duplicated;
+    sum.packets_corrupted += c.packets_corrupted;
+    sum.packets_reordered += c.packets_reordered;
+  }
+  return sum;
+}
+
 tc::FaultCounters FaultEngine::counters(const Fault& f) const {
+  if (f.backend == Backend::delayline) {
+    const auto q = queue_counters(f);
+    return {q.packets_sent, q.bytes_sent, q.packets_dropped};
+  }
   tc::FaultCounters c = leaf_counters(f);
   c.packets_sent += f.retired.packets_sent;
   c.bytes_sent += f.retired.bytes_sent;
@@ -303,11 +423,21 @@ void FaultEngine::change_slot(Fault& fault, const tc::SlotPlan& next) {
   fault.plan = next;
 }
 
+// Every side's queue takes the change; a side that refuses leaves the
+// others changed, which the next change (or the revert) settles.
+void FaultEngine::change_queues(Fault& f, const Impairments& impairments, bool down) {
+  for (const auto& p : f.placements) queues_->change(p.queue, impairments, down);
+}
+
 void FaultEngine::switch_flap(Fault& fault) {
   const bool down = !fault.flap_down;
   const tc::SlotPlan next = tc::plan_slot(fault.spec.impairments, down);
   try {
-    change_slot(fault, next);
+    if (fault.backend == Backend::delayline) {
+      change_queues(fault, fault.spec.impairments, down);
+    } else {
+      change_slot(fault, next);
+    }
     fault.flap_down = down;
   } catch (const std::exception& e) {
     // Keep the schedule: the next switch tries again from the state we are in.
@@ -328,10 +458,18 @@ const Fault& FaultEngine::update(const std::string& id, const Impairments& impai
   if (lifetime) spec.lifetime.duration = resolve_lifetime(*lifetime);
   const bool flap_down = impairments.flap && (f.spec.impairments.flap ? f.flap_down : true);
   const tc::SlotPlan next = tc::plan_slot(impairments, flap_down);
-  require_kernel_features(tc::plan_slot(impairments, false), f.spec.direction);
-  require_kernel_features(next, f.spec.direction);
-  check_netem_mix(f.ifindex, f.spec.direction, impairments, id);
-  change_slot(f, next);
+  if (f.backend == Backend::delayline) {
+    require_delay_line(spec);
+    change_queues(f, impairments, flap_down);
+  } else {
+    require_kernel_features(tc::plan_slot(impairments, false), f.spec.direction);
+    require_kernel_features(next, f.spec.direction);
+    if (auto other = netem_mix_conflict(f.ifindex, f.spec.direction, impairments, id)) {
+      throw ConflictError("the kernel refuses a duplicating netem next to any other netem on the same device, and " +
+                          *other + " already holds a netem on it; revert it first");
+    }
+    change_slot(f, next);
+  }
   const bool flap_added = impairments.flap && !f.spec.impairments.flap;
   f.spec = std::move(spec);
   f.flap_down = flap_down;
@@ -366,8 +504,11 @@ void FaultEngine::record() {
   nlohmann::json faults = nlohmann::json::array();
   for (const auto& [id, f] : faults_) {
     nlohmann::json placed = nlohmann::json::array();
-    for (const auto& p : f.placements) placed.push_back({{"side", to_string(p.side)}, {"ifindex", p.ifindex}});
-    faults.push_back({{"id", id}, {"ifindex", f.ifindex}, {"slot", f.slot}, {"spec", to_json(f.spec)},
+    for (const auto& p : f.placements) {
+      placed.push_back({{"side", to_string(p.side)}, {"ifindex", p.ifindex}, {"queue", p.queue}});
+    }
+    faults.push_back({{"id", id}, {"ifindex", f.ifindex}, {"slot", f.slot}, {"backend", to_string(f.backend)},
+                      {"spec", to_json(f.spec)},
                       {"placements", placed},
                       {"expires_at_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                                  f.expires_at.time_since_epoch()).count()}});

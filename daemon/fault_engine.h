@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/fault_spec.h"
+#include "daemon/delayline/queue_backend.h"
 #include "daemon/device_registry.h"
 #include "daemon/journal.h"
 #include "daemon/tc/capabilities.h"
@@ -45,16 +46,19 @@ struct EngineConfig {
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 // Where a fault's slot is installed: its device (egress) and/or the device's ifb (ingress).
+// A delay-line fault is placed on its device with one NFQUEUE per side.
 struct Placement {
   Direction side = Direction::egress;
   int ifindex = 0;
+  std::uint16_t queue = 0;  // delay line only
 };
 
 struct Fault {
   std::string id;
   FaultSpec spec;  // lifetime resolved: never 0
   int ifindex = 0;  // the device named in the spec
-  int slot = 0;     // the same on every side
+  int slot = 0;     // the same on every side; delay-line slots are numbered apart
+  Backend backend = Backend::netem;  // resolved: netem (traffic control) or delayline
   std::vector<Placement> placements;
   tc::SlotPlan plan;       // what the slot holds in the kernel now
   std::uint32_t leaf = 0;  // the leaf qdisc's handle now
@@ -73,10 +77,17 @@ class FaultEngine {
   using Clock = std::function<SteadyTime()>;
   FaultEngine(tc::TcBackend& backend, Journal* journal, EngineConfig config,
               Clock clock = [] { return std::chrono::steady_clock::now(); });
+  // The delay line, where the daemon has one; without it only traffic control serves.
+  void attach_delay_line(delayline::QueueBackend* queues) { queues_ = queues; }
+  bool has_delay_line() const;
 
   // Removes whatever a previous run of the daemon left in the kernel (our
   // HTB roots), then starts an empty journal. Returns the devices cleaned.
   std::vector<int> cleanup_leftovers();
+  // Re-applies the faults a journal (saved by a previous run, loaded before
+  // cleanup_leftovers) holds whose lifetime has not ended, with their ids and
+  // remaining time. Returns the ids resumed; a fault that fails is logged and dropped.
+  std::vector<std::string> resume(const nlohmann::json& saved);
 
   // Throws FieldError (bad input, nothing changed), ConflictError, or a
   // runtime error from the kernel after undoing any partial change.
@@ -97,24 +108,32 @@ class FaultEngine {
   const Fault* find(const std::string& id) const;
   std::vector<const Fault*> list() const;
   tc::FaultCounters counters(const Fault& f) const;
+  delayline::QueueCounters queue_counters(const Fault& f) const;  // delay-line faults
   const EngineConfig& config() const { return config_; }
   SteadyTime now() const { return clock_(); }
 
  private:
-  int allocate_slot(int ifindex) const;
+  const Fault& apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining);
+  int allocate_slot(int ifindex, Backend backend) const;
+  Backend choose_backend(const FaultSpec& spec, int ifindex) const;
+  void require_delay_line(const FaultSpec& spec) const;
+  std::optional<std::string> netem_mix_conflict(int ifindex, Direction direction, const Impairments& impairments,
+                                                const std::string& except_id) const;
+  void place(Fault& f, Direction side, const std::vector<tc::U32Rule>& rules);
+  void unplace(Fault& f, const Placement& p, bool quiet);
+  void change_queues(Fault& f, const Impairments& impairments, bool down);
   std::chrono::milliseconds resolve_lifetime(std::chrono::milliseconds asked) const;
   void install(Fault fault, const std::map<Direction, std::vector<tc::U32Rule>>& rules);
   void uninstall(Fault& fault);
   tc::FaultCounters leaf_counters(const Fault& f) const;
   void require_kernel_features(const tc::SlotPlan& plan, Direction direction) const;
-  void check_netem_mix(int ifindex, Direction direction, const Impairments& impairments,
-                       const std::string& except_id) const;
   void switch_flap(Fault& fault);
   void change_slot(Fault& fault, const tc::SlotPlan& next);
   SteadyTime next_flap_time(Fault& fault) const;  // advances fault.flap_anchor
   void record();
 
   tc::TcBackend& backend_;
+  delayline::QueueBackend* queues_ = nullptr;
   Journal* journal_;
   EngineConfig config_;
   Clock clock_;

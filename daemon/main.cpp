@@ -11,6 +11,7 @@
 #include "common/duration.h"
 #include "common/version.h"
 #include "daemon/api_router.h"
+#include "daemon/delayline/kernel_queues.h"
 #include "daemon/tc/kernel_tc.h"
 
 namespace {
@@ -58,7 +59,13 @@ int run(const Options& opt) {
   injector::tc::KernelTc kernel;
   injector::Journal journal(opt.state_dir);
   injector::FaultEngine engine(kernel, &journal, config);
+  std::optional<injector::delayline::KernelQueues> queues;
+  if (config.capabilities->has("nfnetlink_queue") && config.capabilities->has("nft_compat")) {
+    engine.attach_delay_line(&queues.emplace());
+  }
+  const auto saved = journal.load();  // before cleanup starts a new one
   engine.cleanup_leftovers();
+  if (saved) engine.resume(*saved);
 
   boost::asio::io_context io;
   ExpiryTimer expiry(io, engine);

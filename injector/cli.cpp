@@ -60,6 +60,7 @@ struct MatchFlags {
   std::string protocol = "any";
   std::string dport, sport;
   std::string direction = "egress";
+  std::string backend = "auto";
   std::string lifetime;
 };
 
@@ -130,6 +131,7 @@ FaultSpec fault_spec(const MatchFlags& f, const ImpairmentFlags& imp, const std:
   spec.match.dport = port_flag(f.dport, "--dport");
   spec.match.sport = port_flag(f.sport, "--sport");
   spec.direction = direction_from_string(f.direction);
+  spec.backend = backend_from_string(f.backend);
   spec.impairments = build_impairments(imp, kind);
   if (!f.lifetime.empty()) {
     spec.lifetime.duration = lifetime_flag(f.lifetime);
@@ -147,6 +149,10 @@ void add_match_flags(CLI::App& cmd, MatchFlags& f) {
   cmd.add_option("--dport", f.dport, "Remote port or range, e.g. 443 or 8000-8100 (needs --proto tcp|udp)");
   cmd.add_option("--sport", f.sport, "Local port or range");
   cmd.add_option("--direction", f.direction, "egress, ingress or both")->capture_default_str();
+  cmd.add_option("--backend", f.backend,
+                 "auto, netem (kernel traffic control) or delayline (the daemon's NFQUEUE delay line); "
+                 "auto takes netem where the kernel has it and allows the combination")
+      ->capture_default_str();
   cmd.add_option("--for", f.lifetime, "Lifetime, e.g. 90s, 10m (default: the daemon's, 10m)");
   cmd.add_option("--label", f.labels, "KEY=VALUE, repeatable");
 }

@@ -58,6 +58,31 @@ void print_fault_table(const json& faults, std::ostream& out) {
   }
 }
 
+namespace {
+
+void print_kernel_and_counters(const json& f, std::ostream& out) {
+  const json kernel = f.value("kernel", json::object());
+  const json c = f.value("counters", json::object());
+  if (f.value("backend", "netem") == "delayline") {
+    out << "kernel:     nf_tables table " << kernel.value("nft_table", "?") << ", NFQUEUE";
+    const json queues = kernel.value("queues", json::array());
+    for (const auto& q : queues) {
+      out << " " << q.value("nfqueue", 0) << " (" << q.value("side", "?") << ")";
+    }
+    out << "\ncounters:   " << c.value("packets_seen", 0) << " seen, " << c.value("packets_sent", 0) << " sent, "
+        << c.value("packets_dropped", 0) << " dropped (" << c.value("packets_overflow", 0) << " queue full), "
+        << c.value("packets_delayed", 0) << " delayed, " << c.value("packets_reordered", 0) << " reordered, "
+        << c.value("packets_duplicated", 0) << " duplicated, " << c.value("packets_corrupted", 0) << " corrupted\n";
+    return;
+  }
+  out << "kernel:     class " << kernel.value("class", "?") << ", leaf " << kernel.value("leaf", "?") << ", "
+      << kernel.value("filter_rules", 0) << " u32 filters\n"
+      << "counters:   " << c.value("packets_sent", 0) << " packets sent, " << c.value("packets_dropped", 0)
+      << " dropped\n";
+}
+
+}  // namespace
+
 void print_fault_detail(const json& f, std::ostream& out) {
   const json& spec = f.at("spec");
   const json& match = spec.at("match");
@@ -71,10 +96,8 @@ void print_fault_detail(const json& f, std::ostream& out) {
       << "created:    " << f.value("created_at", "?") << "\n"
       << "expires:    " << f.value("expires_at", "?") << " (in " << seconds_left(f) << ")\n"
       << "labels:     " << labels_text(spec.value("labels", json::object())) << "\n"
-      << "kernel:     class " << f["kernel"].value("class", "?") << ", leaf " << f["kernel"].value("leaf", "?") << ", "
-      << f["kernel"].value("filter_rules", 0) << " u32 filters\n"
-      << "counters:   " << f.value("counters", json::object()).value("packets_sent", 0) << " packets sent, "
-      << f.value("counters", json::object()).value("packets_dropped", 0) << " dropped\n";
+      << "backend:    " << f.value("backend", "netem") << " (asked: " << spec.value("backend", "auto") << ")\n";
+  print_kernel_and_counters(f, out);
   if (f.contains("flap")) {
     out << "flap:       link " << f["flap"].value("link", "?") << ", next switch in "
         << f["flap"].value("next_switch_in_ms", 0) << " ms\n";
@@ -87,6 +110,11 @@ void print_capabilities(const json& caps, std::ostream& out) {
   const json kinds = caps.value("impairments", json::object());
   for (const auto& [name, ok] : features.items()) {
     out << "  " << std::left << std::setw(16) << name << (ok.get<bool>() ? "yes" : "MISSING") << "\n";
+  }
+  out << "backends:\n";
+  const json backends = caps.value("backends", json::object());
+  for (const auto& [name, ok] : backends.items()) {
+    out << "  " << std::left << std::setw(16) << name << (ok.get<bool>() ? "yes" : "no (kernel feature missing)") << "\n";
   }
   out << "fault kinds:\n";
   for (const auto& [name, ok] : kinds.items()) {

@@ -8,6 +8,7 @@
 #include <future>
 #include <thread>
 
+#include "daemon/delayline/probe.h"
 #include "daemon/netlink/batch.h"
 #include "daemon/tc/handles.h"
 #include "daemon/tc/htb_root.h"
@@ -82,6 +83,9 @@ Capabilities probe_here() {
   // Our root with its u32 exemption filters: exactly what every fault needs.
   try {
     add_htb_root(sock, kLoopback);
+    nl::Batch batch(sock);
+    add_nd_exemption(batch, kLoopback);
+    batch.commit();
     f["cls_u32"] = true;
   } catch (const std::exception&) {
     f["cls_u32"] = false;
@@ -94,6 +98,7 @@ Capabilities probe_here() {
   f["sch_clsact"] = qdisc_kind_works(sock, "clsact", TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0));
   f["ifb"] = ifb_works(sock);
   f["act_mirred"] = mirred_works(sock);
+  delayline::probe_delay_line(f);
   return caps;
 }
 

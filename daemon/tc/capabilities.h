@@ -11,7 +11,8 @@ namespace injector::tc {
 
 struct Capabilities {
   // feature -> available: "sch_netem", "sch_htb", "sch_blackhole", "sch_ingress",
-  // "sch_clsact", "cls_u32", "ifb", "act_mirred"
+  // "sch_clsact", "cls_u32", "ifb", "act_mirred"; for the delay line,
+  // "nfnetlink_queue" and "nft_compat" (the xtables NFQUEUE target in nf_tables)
   std::map<std::string, bool> features;
   bool has(const std::string& feature) const {
     auto it = features.find(feature);

@@ -299,3 +299,18 @@ TEST(FieldErrorType, NestedUnder) {
 }
 
 }  // namespace
+
+TEST(FaultJson, BackendRoundTripsAndUnknownOnesNameTheField) {
+  FaultSpec s = valid_spec();
+  EXPECT_EQ(injector::to_json(s)["backend"], "auto");
+  s.backend = injector::Backend::delayline;
+  EXPECT_EQ(injector::to_json(s)["backend"], "delayline");
+  EXPECT_EQ(injector::fault_spec_from_json(injector::to_json(s)), s);
+  const json bad = with(valid_body(), "/backend"_json_pointer, "ebpf");
+  EXPECT_EQ(decode_error_field(bad), "backend");
+  try {
+    injector::fault_spec_from_json(bad);
+  } catch (const FieldError& e) {
+    EXPECT_EQ(e.allowed(), "auto, netem, delayline");
+  }
+}

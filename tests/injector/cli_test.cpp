@@ -238,3 +238,23 @@ TEST_F(CliEndToEnd, DaemonRejectionIs4) {
 }
 
 }  // namespace
+
+TEST_F(CliEndToEnd, BackendFlagReachesTheDaemon) {
+  CliResult r = invoke({"fault", "apply", "--output", "json", "--daemon", daemon(), "delay", "--delay", "10ms", "--dev",
+                        "eth0", "--to", "10.0.0.0/8", "--backend", "netem"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const json j = json::parse(r.out, nullptr, false);
+  EXPECT_EQ(j.value("backend", ""), "netem") << r.out;
+  EXPECT_EQ(j["spec"].value("backend", ""), "netem") << r.out;
+  r = fault({"get", j.value("id", "")});
+  EXPECT_NE(r.out.find("backend:    netem (asked: netem)"), std::string::npos) << r.out;
+  // This daemon has no delay line: asking for it is refused, naming what is missing.
+  r = invoke({"fault", "apply", "--daemon", daemon(), "delay", "--delay", "10ms", "--dev", "eth0", "--to",
+              "10.1.0.0/16", "--backend", "delayline"});
+  EXPECT_EQ(r.rc, 8) << r.err;
+  EXPECT_NE(r.err.find("nfnetlink_queue"), std::string::npos) << r.err;
+  r = invoke({"fault", "apply", "--daemon", daemon(), "delay", "--delay", "10ms", "--dev", "eth0", "--to",
+              "10.1.0.0/16", "--backend", "ebpf"});
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_NE(r.err.find("backend"), std::string::npos) << r.err;
+}

@@ -113,12 +113,30 @@ TEST_F(Cut, TenThousandTargetsFitAndStillCutExactly) {
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }
 
-TEST_F(Cut, DaemonStartRemovesWhatACrashedRunLeft) {
-  apply_cut(site_b());
+TEST_F(Cut, DaemonStartRemovesWhatACrashedRunLeftWhenItsLifetimeEnded) {
+  apply_cut(site_b(), 1500);
   daemon_->signal(SIGKILL);
   daemon_->wait_exit(std::chrono::seconds(5));
   ASSERT_EQ(udp('a', 'b', false), 0) << "a killed daemon cannot revert";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));  // the lifetime ends while it is down
   start_daemon();
+  EXPECT_EQ(udp('a', 'b', false), 20);
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
+  EXPECT_EQ(api("GET", "/v1/faults").body["faults"].size(), 0u);
+}
+
+TEST_F(Cut, DaemonStartResumesACutWhoseLifetimeGoesOn) {
+  const std::string id = apply_cut(site_b(), 300'000);
+  daemon_->signal(SIGKILL);
+  daemon_->wait_exit(std::chrono::seconds(5));
+  start_daemon();
+  const auto a = api("GET", "/v1/faults/" + id);
+  ASSERT_EQ(a.status, 200) << "resumed under its own id: " << a.body.dump();
+  EXPECT_GT(a.body.value("expires_in_ms", 0), 250'000);
+  EXPECT_LE(a.body.value("expires_in_ms", 0), 300'000);
+  EXPECT_EQ(udp('a', 'b', false), 0);
+  EXPECT_EQ(udp('a', 'c', false), 20);
+  ASSERT_EQ(api("DELETE", "/v1/faults/" + id).status, 200);
   EXPECT_EQ(udp('a', 'b', false), 20);
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }

@@ -93,10 +93,13 @@ TEST_F(Ingress, ForeignIngressQdiscIsRefusedAndLeftAlone) {
   lab_->exec('a', {"tc", "qdisc", "del", "dev", "eth0", "ingress"});
 }
 
-TEST_F(Ingress, RestartAfterKillRemovesIfbAndRedirect) {
-  apply("both", {{"cut", json::object()}}, {ThreeSiteLab::v4_net('b')});
+TEST_F(Ingress, RestartAfterKillRemovesIfbAndRedirectOnceTheLifetimeEnded) {
+  json body = {{"device", "eth0"}, {"direction", "both"}, {"match", {{"to", {ThreeSiteLab::v4_net('b')}}}},
+               {"impairments", {{"cut", json::object()}}}, {"lifetime", {{"duration_ms", 1500}}}};
+  ASSERT_EQ(api("POST", "/v1/faults", body.dump()).status, 201);
   daemon_->signal(SIGKILL);
   daemon_->wait_exit(std::chrono::seconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
   start_daemon();
   EXPECT_FALSE(ifb_exists());
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);

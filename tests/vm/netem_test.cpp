@@ -1,153 +1,43 @@
 // netem faults on real traffic. These need sch_netem, which the development
 // and CI kernels lack, so they run in the stock-kernel lane (scripts/vm-test,
-// CTest label "vm"): there a missing netem is a failure, never a skip.
-// Timing under software emulation is noisy: judge by medians of 200 probes,
-// against a baseline from the same run, within +/- max(2%, 1 ms).
+// CTest label "vm"): there a missing netem is a failure, never a skip. The
+// behaviour shared with the delay line is in integration/impairment_behaviour_test.cpp.
 
-#include <cmath>
-
-#include "integration/daemon_fixture.h"
+#include "integration/impairment_behaviour.h"
 
 namespace injector::testing {
 namespace {
 
 using nlohmann::json;
 
-class Netem : public DaemonInLab {
- protected:
-  void SetUp() override {
-    DaemonInLab::SetUp();
-    if (IsSkipped()) return;
-    ASSERT_TRUE(api("GET", "/v1/capabilities").body["features"].value("sch_netem", false))
-        << "this lane needs a kernel with sch_netem";
-  }
-  std::string apply(const json& impairments, const std::vector<std::string>& to, const std::string& direction = "egress") {
-    json body = {{"device", "eth0"}, {"direction", direction}, {"match", {{"to", to}}}, {"impairments", impairments}};
-    auto a = api("POST", "/v1/faults", body.dump());
-    EXPECT_EQ(a.status, 201) << a.body.dump();
-    return a.body.value("id", "");
-  }
-  double median(char from, const std::string& to, int n = 200) const {
-    return median_rtt_ms(ping_replies(lab_->ns(from), to, n));
-  }
-  static double tolerance(double delay_ms) { return std::max(0.02 * delay_ms, 1.0); }
-  // Losses in n probes must fall in the 99% binomial interval around p.
-  static void expect_binomial(int hits, int n, double p, const char* what) {
-    const double mean = n * p, sd = std::sqrt(n * p * (1 - p));
-    EXPECT_GE(hits, mean - 2.576 * sd) << what << ": " << hits << " of " << n;
-    EXPECT_LE(hits, mean + 2.576 * sd) << what << ": " << hits << " of " << n;
-  }
-};
+INSTANTIATE_TEST_SUITE_P(Netem, Behaviour, ::testing::Values("netem"));
 
-TEST_F(Netem, Delay30msRaisesTheMedianRttBy30ms) {
-  for (bool v6 : {false, true}) {
-    const std::string b = v6 ? ThreeSiteLab::v6('b') : ThreeSiteLab::v4('b');
-    const double base = median('a', b);
-    const std::string id = apply({{"delay", {{"time_us", 30000}}}}, {v6 ? ThreeSiteLab::v6_net('b') : ThreeSiteLab::v4_net('b')});
-    EXPECT_NEAR(median('a', b) - base, 30.0, tolerance(30)) << "v6=" << v6;
-    EXPECT_NEAR(median('a', v6 ? ThreeSiteLab::v6('c') : ThreeSiteLab::v4('c'), 100), base, 2.0) << "c is not delayed";
-    ASSERT_EQ(api("DELETE", "/v1/faults/" + id).status, 200);
-  }
-  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
-}
+class Netem : public Behaviour {};
+INSTANTIATE_TEST_SUITE_P(Netem, Netem, ::testing::Values("netem"));
 
-TEST_F(Netem, JitterWithANormalDistributionSpreadsAroundTheDelay) {
-  const double base = median('a', ThreeSiteLab::v4('b'));
-  apply({{"delay", {{"time_us", 30000}, {"jitter_us", 5000}, {"distribution", "normal"}}}}, {ThreeSiteLab::v4_net('b')});
-  auto replies = ping_replies(lab_->ns('a'), ThreeSiteLab::v4('b'), 300);
-  std::vector<double> rtts;
-  for (const auto& r : replies) rtts.push_back(r.rtt_ms - base);
-  std::sort(rtts.begin(), rtts.end());
-  ASSERT_GE(rtts.size(), 250u);
-  EXPECT_NEAR(rtts[rtts.size() / 2], 30.0, 1.5) << "median";
-  const double p16 = rtts[rtts.size() * 16 / 100], p84 = rtts[rtts.size() * 84 / 100];
-  EXPECT_NEAR((p84 - p16) / 2, 5.0, 1.5) << "one standard deviation of a normal jitter of 5 ms";
-}
-
-TEST_F(Netem, UpdateRampsTheDelayInPlace) {
-  const double base = median('a', ThreeSiteLab::v4('b'));
-  const std::string id = apply({{"delay", {{"time_us", 10000}}}}, {ThreeSiteLab::v4_net('b')});
-  EXPECT_NEAR(median('a', ThreeSiteLab::v4('b')) - base, 10.0, tolerance(10));
-  auto u = api("PATCH", "/v1/faults/" + id, json{{"impairments", {{"delay", {{"time_us", 50000}}}}}}.dump());
-  ASSERT_EQ(u.status, 200) << u.body.dump();
-  EXPECT_EQ(u.body["kernel"].value("leaf", ""), "f001:0") << "netem changed in place, same leaf";
-  EXPECT_NEAR(median('a', ThreeSiteLab::v4('b')) - base, 50.0, tolerance(50));
-}
-
-TEST_F(Netem, Loss20PercentFallsInsideItsBinomialInterval) {
-  apply({{"loss", {{"percent", 20}}}}, {ThreeSiteLab::v4_net('b')});
-  const int n = 1000;
-  const int got = static_cast<int>(ping_replies(lab_->ns('a'), ThreeSiteLab::v4('b'), n, 0.005).size());
-  expect_binomial(n - got, n, 0.20, "lost");
-}
-
-TEST_F(Netem, GilbertElliottLossComesInBursts) {
-  // Stationary share of the bad state: p / (p + r) = 5 / 25 = 20%; mean burst 1 / r = 5 packets.
-  apply({{"loss", {{"gilbert_elliott", {{"p_pct", 5}, {"r_pct", 20}}}}}}, {ThreeSiteLab::v4_net('b')});
-  const int n = 2000;
-  const auto replies = ping_replies(lab_->ns('a'), ThreeSiteLab::v4('b'), n, 0.003);
-  std::vector<bool> got(n + 1, false);
-  for (const auto& r : replies) if (r.seq >= 1 && r.seq <= n) got[static_cast<std::size_t>(r.seq)] = true;
-  int lost = 0, bursts = 0;
-  for (int i = 1; i <= n; ++i) {
-    if (got[static_cast<std::size_t>(i)]) continue;
-    ++lost;
-    if (i == 1 || got[static_cast<std::size_t>(i - 1)]) ++bursts;
-  }
-  EXPECT_NEAR(lost / static_cast<double>(n), 0.20, 0.06);
-  ASSERT_GT(bursts, 0);
-  EXPECT_GT(lost / static_cast<double>(bursts), 2.5) << "losses come in bursts, not one by one";
-}
-
-TEST_F(Netem, DuplicateAndCorruptShowInCounts) {
-  const std::string dup = apply({{"duplicate", {{"percent", 10}}}}, {ThreeSiteLab::v4_net('b')});
-  const int n = 1000;
-  const auto replies = ping_replies(lab_->ns('a'), ThreeSiteLab::v4('b'), n, 0.005);
-  expect_binomial(static_cast<int>(replies.size()) - n, n, 0.10, "duplicated replies");
-  ASSERT_EQ(api("DELETE", "/v1/faults/" + dup).status, 200);
-  apply({{"corrupt", {{"percent", 10}}}}, {ThreeSiteLab::v4_net('b')});
-  // A corrupted request fails its checksum at b and is not answered.
-  const int answered = static_cast<int>(ping_replies(lab_->ns('a'), ThreeSiteLab::v4('b'), n, 0.005).size());
-  expect_binomial(n - answered, n, 0.10, "corrupted requests");
-}
-
-TEST_F(Netem, ReorderSendsSomePacketsAheadOfDelayedOnes) {
-  apply({{"delay", {{"time_us", 20000}}}, {"reorder", {{"percent", 25}}}}, {ThreeSiteLab::v4_net('b')});
-  const auto replies = ping_replies(lab_->ns('a'), ThreeSiteLab::v4('b'), 400, 0.005);
-  int fast = 0, overtakes = 0, highest = 0;
-  for (const auto& r : replies) {
-    if (r.rtt_ms < 10) ++fast;
-    if (r.seq < highest) ++overtakes;
-    highest = std::max(highest, r.seq);
-  }
-  expect_binomial(fast, 400, 0.25, "sent at once (undelayed)");
-  EXPECT_GT(overtakes, 0) << "replies arrive out of order";
-}
-
-TEST_F(Netem, DelayLossAndBandwidthCombine) {
-  const double base = median('a', ThreeSiteLab::v4('b'));
-  apply({{"delay", {{"time_us", 20000}}}, {"loss", {{"percent", 5}}}, {"bandwidth", {{"rate_bps", 10'000'000}}}},
-        {ThreeSiteLab::v4_net('b')});
-  const auto replies = ping_replies(lab_->ns('a'), ThreeSiteLab::v4('b'), 400, 0.005);
-  EXPECT_NEAR(median_rtt_ms(replies) - base, 20.0, tolerance(20));
-  expect_binomial(400 - static_cast<int>(replies.size()), 400, 0.05, "lost");
-}
-
-TEST_F(Netem, IngressDelayIsMeasuredFromTheOtherSide) {
-  const double base = median('b', ThreeSiteLab::v4('a'));
-  apply({{"delay", {{"time_us", 30000}}}}, {ThreeSiteLab::v4_net('b')}, "ingress");
-  EXPECT_NEAR(median('b', ThreeSiteLab::v4('a')) - base, 30.0, tolerance(30)) << "b's requests wait on a's ingress";
-  EXPECT_NEAR(median('c', ThreeSiteLab::v4('a'), 100) - base, 0.0, 2.0) << "c's do not";
-}
-
-TEST_F(Netem, DuplicatingNetemBesideAnotherNetemIsRefusedClearly) {
+TEST_P(Netem, DuplicatingNetemBesideAnotherNetemIsRefusedClearly) {
   apply({{"delay", {{"time_us", 10000}}}}, {ThreeSiteLab::v4_net('b')});
   const std::string before = lab_->tc_snapshot('a');
-  json body = {{"device", "eth0"}, {"match", {{"to", {ThreeSiteLab::v4_net('c')}}}}, {"impairments", {{"duplicate", {{"percent", 5}}}}}};
+  json body = {{"device", "eth0"}, {"backend", "netem"}, {"match", {{"to", {ThreeSiteLab::v4_net('c')}}}},
+               {"impairments", {{"duplicate", {{"percent", 5}}}}}};
   const auto a = api("POST", "/v1/faults", body.dump());
   EXPECT_EQ(a.status, 409) << a.body.dump();
   EXPECT_NE(a.body["error"].value("message", "").find("duplicating netem"), std::string::npos) << a.body.dump();
   EXPECT_EQ(lab_->tc_snapshot('a'), before);
+}
+
+// What the kernel refuses, auto serves with the delay line beside the netem.
+TEST_P(Netem, AutoServesTheDuplicatingMixWithTheDelayLine) {
+  apply({{"delay", {{"time_us", 10000}}}}, {ThreeSiteLab::v4_net('b')});
+  json body = {{"device", "eth0"}, {"match", {{"to", {ThreeSiteLab::v4_net('c')}}}},
+               {"impairments", {{"duplicate", {{"percent", 10}}}}}};
+  const auto a = api("POST", "/v1/faults", body.dump());
+  ASSERT_EQ(a.status, 201) << a.body.dump();
+  EXPECT_EQ(a.body.value("backend", ""), "delayline");
+  const int n = 1000;
+  const auto replies = ping_replies(lab_->ns('a'), ThreeSiteLab::v4('c'), n, 0.005);
+  expect_binomial(static_cast<int>(replies.size()) - n, n, 0.10, "duplicated replies from c");
+  EXPECT_NEAR(median('a', ThreeSiteLab::v4('b'), 100), 10.0, 2.0) << "b keeps its netem delay";
 }
 
 }  // namespace
