@@ -20,7 +20,10 @@
 #include <memory>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "support/netns.h"
+#include "support/process.h"
 #include "support/probes.h"
 
 namespace injector::testing {
@@ -57,8 +60,9 @@ struct OwnedFd {
 
 // Sends `count` numbered UDP datagrams of `size` bytes from a to b:port, one
 // every `spacing`, and returns the sequence numbers b received, in arrival order.
+// `intact` (optional) counts datagrams that arrived exactly as sent.
 std::vector<int> udp_blast(const ThreeSiteLab& lab, int count, std::chrono::microseconds spacing, std::size_t size = 64,
-                           std::vector<Clock::time_point>* arrivals = nullptr) {
+                           std::vector<Clock::time_point>* arrivals = nullptr, int* intact = nullptr) {
   OwnedFd rx{in_netns(lab.ns('b'), [] { return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); })};
   OwnedFd tx{in_netns(lab.ns('a'), [] { return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); })};
   const int big = 8 << 20;
@@ -78,6 +82,10 @@ std::vector<int> udp_blast(const ThreeSiteLab& lab, int count, std::chrono::micr
       std::memcpy(&seq, buf.data(), sizeof seq);
       got.push_back(seq);
       if (arrivals) arrivals->push_back(Clock::now());
+      if (intact && static_cast<std::size_t>(n) == size && seq >= 0 && seq < count &&
+          std::all_of(buf.begin() + sizeof seq, buf.begin() + n, [](char ch) { return ch == 'x'; })) {
+        ++*intact;
+      }
     }
   };
   std::vector<char> msg(size, 'x');
@@ -178,6 +186,22 @@ TEST_F(DelayLineLab, DuplicatesArriveTwice) {
   EXPECT_EQ(line_->counters(kQueue).packets_duplicated, got.size() - n) << "copies skip the rule (marked)";
 }
 
+TEST_F(DelayLineLab, CorruptedPacketsNeverArriveIntact) {
+  Impairments imp;
+  imp.corrupt = ChanceImpairment{10, 0};
+  add(imp);
+  const int n = 1000;
+  int intact = 0;
+  const auto got = udp_blast(*lab_, n, 200us, 64, nullptr, &intact);
+  const auto corrupted = line_->counters(kQueue).packets_corrupted;
+  EXPECT_NEAR(static_cast<double>(corrupted), 0.1 * n, binomial99(n, 0.1));
+  // One flipped payload bit: the receiver's UDP checksum drops the datagram,
+  // or (checksum offload trusted on the way) it arrives altered. Never intact.
+  EXPECT_EQ(static_cast<std::uint64_t>(n - intact), corrupted);
+  std::printf("[ figures  ] corrupt 10%%: %lu corrupted, %zu of %d arrived, %d intact\n",
+              static_cast<unsigned long>(corrupted), got.size(), n, intact);
+}
+
 TEST_F(DelayLineLab, ReorderSendsSomeAheadOfDelayedOnes) {
   Impairments imp = delay(10ms);
   imp.reorder = ReorderImpairment{25, 0, 0};
@@ -214,6 +238,20 @@ TEST_F(DelayLineLab, RateTenMbitGivesUdpGoodputWithinTenPercent) {
   std::printf("[ figures  ] rate 10 mbit: UDP goodput %.3f Mbit/s over %.2f s (%zu received; seen %lu, delayed %lu, "
               "overruns %lu)\n", mbit, seconds, got.size(), static_cast<unsigned long>(c.packets_seen),
               static_cast<unsigned long>(c.packets_delayed), static_cast<unsigned long>(line_->receive_overruns()));
+}
+
+TEST_F(DelayLineLab, RateTenMbitGivesTcpGoodputWithinTenPercent) {
+  Impairments imp;
+  imp.bandwidth = BandwidthImpairment{10'000'000, 0};
+  add(imp);
+  ChildProcess server({"ip", "netns", "exec", lab_->ns('b'), "iperf3", "-s", "-1", "-p", "5201"}, "/dev/null");
+  std::this_thread::sleep_for(300ms);
+  const auto r = lab_->exec('a', {"iperf3", "-c", ThreeSiteLab::v4('b'), "-p", "5201", "-t", "4", "-J"});
+  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded() || !j.contains("end")) << r.out;
+  const double mbit = j["end"]["sum_received"].value("bits_per_second", 0.0) / 1e6;
+  EXPECT_NEAR(mbit, 10.0, 1.0) << "TCP over a 10 Mbit/s IP link";
+  std::printf("[ figures  ] rate 10 mbit: TCP goodput %.3f Mbit/s (iperf3, 4 s)\n", mbit);
 }
 
 TEST_F(DelayLineLab, DownDropsEverythingAndUpRestores) {
