@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -295,6 +296,21 @@ TEST_F(DelayLineLab, RemoveThenTrafficFlowsUndelayed) {
   EXPECT_NEAR(rtt_ms(50), baseline, 1.0);
   line_->add(kQueue, delay(10ms));
   EXPECT_NEAR(rtt_ms(50) - baseline, 10.0, 1.0) << "the queue can be served again";
+}
+
+double process_cpu_ms() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+TEST_F(DelayLineLab, IdleLineSleeps) {
+  add(delay(30ms));
+  EXPECT_EQ(udp_blast(*lab_, 20, 1ms).size(), 20u);  // held, released, then nothing left to wait for
+  const double before = process_cpu_ms();
+  std::this_thread::sleep_for(1s);
+  EXPECT_LT(process_cpu_ms() - before, 5.0) << "no busy waiting when idle";
 }
 
 TEST_F(DelayLineLab, QueueHeldByAnotherSocketIsAClearError) {
