@@ -42,10 +42,13 @@ std::int64_t mono_ns() {
   return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
 }
 
-double cpu_s(int who) {
+double seconds_of(const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; }
+
+// User + system CPU seconds; user only when `user_only`.
+double cpu_s(int who, bool user_only = false) {
   rusage ru{};
   getrusage(who, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return seconds_of(ru.ru_utime) + (user_only ? 0.0 : seconds_of(ru.ru_stime));
 }
 
 void pin(int cpu) {
@@ -72,7 +75,7 @@ auto on_thread(F fn) {
 struct Result {
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
   long sent = 0, received = 0;
-  double seconds = 0, other_cpu_s = 0;  // sender + receiver thread CPU
+  double seconds = 0, other_cpu_s = 0, other_user_s = 0;  // sender + receiver thread CPU
 };
 
 Result run_load(const testing::ThreeSiteLab& lab, int rate, double seconds) {
@@ -93,10 +96,10 @@ Result run_load(const testing::ThreeSiteLab& lab, int rate, double seconds) {
   Result res;
   std::atomic<bool> sending{true};
   std::vector<double> delays;
-  double rx_cpu = 0;
+  double rx_cpu = 0, rx_user = 0;
   std::thread receiver([&] {
     pin(0);
-    const double c0 = cpu_s(RUSAGE_THREAD);
+    const double c0 = cpu_s(RUSAGE_THREAD), u0 = cpu_s(RUSAGE_THREAD, true);
     char buf[64];
     int idle = 0;
     while (sending || idle < 3) {  // until 600 ms without packets after the sender stopped
@@ -111,11 +114,12 @@ Result run_load(const testing::ThreeSiteLab& lab, int rate, double seconds) {
       delays.push_back(static_cast<double>(mono_ns() - sent_at) / 1e6);
     }
     rx_cpu = cpu_s(RUSAGE_THREAD) - c0;
+    rx_user = cpu_s(RUSAGE_THREAD, true) - u0;
   });
-  double tx_cpu = 0;
+  double tx_cpu = 0, tx_user = 0;
   std::thread sender([&] {
     pin(0);
-    const double c0 = cpu_s(RUSAGE_THREAD);
+    const double c0 = cpu_s(RUSAGE_THREAD), u0 = cpu_s(RUSAGE_THREAD, true);
     char buf[64] = {};
     const std::int64_t start = mono_ns(), gap = 1'000'000'000LL / rate;
     const long total = static_cast<long>(rate * seconds);
@@ -132,6 +136,7 @@ Result run_load(const testing::ThreeSiteLab& lab, int rate, double seconds) {
     }
     res.seconds = static_cast<double>(mono_ns() - start) / 1e9;
     tx_cpu = cpu_s(RUSAGE_THREAD) - c0;
+    tx_user = cpu_s(RUSAGE_THREAD, true) - u0;
     sending = false;
   });
   sender.join();
@@ -140,6 +145,7 @@ Result run_load(const testing::ThreeSiteLab& lab, int rate, double seconds) {
   close(tx);
   res.received = static_cast<long>(delays.size());
   res.other_cpu_s = rx_cpu + tx_cpu;
+  res.other_user_s = rx_user + tx_user;
   std::sort(delays.begin(), delays.end());
   if (!delays.empty()) {
     res.p50_ms = delays[delays.size() / 2];
@@ -178,20 +184,23 @@ int main(int argc, char** argv) {
     Impairments imp;
     imp.delay = DelayImpairment{50ms, 0us, 0, Distribution::none};
     line->add(kQueue, imp, delayline::QueueOptions{200'000, 64u << 20, 0});
-    std::printf("%9s %9s %9s %10s %10s %10s %8s %12s %9s\n", "rate/s", "sent", "recv", "p50-50ms", "p99-50ms",
-                "max-50ms", "loss%", "cpu us/pkt", "overruns");
+    std::printf("%9s %9s %9s %10s %10s %10s %8s %12s %12s %9s\n", "rate/s", "sent", "recv", "p50-50ms", "p99-50ms",
+                "max-50ms", "loss%", "cpu us/pkt", "user us/pkt", "overruns");
     int best = 0;
     for (int rate : rates) {
       const auto before = line->counters(kQueue);
-      const double c0 = cpu_s(RUSAGE_SELF);
+      const double c0 = cpu_s(RUSAGE_SELF), u0 = cpu_s(RUSAGE_SELF, true);
       const Result r = run_load(lab, rate, seconds);
+      // The delay-line thread's system time includes the forwarding its verdicts trigger
+      // (the reinjected packet crosses the veths and the router in that thread's context).
       const double line_cpu = cpu_s(RUSAGE_SELF) - c0 - r.other_cpu_s;
+      const double line_user = cpu_s(RUSAGE_SELF, true) - u0 - r.other_user_s;
       const auto after = line->counters(kQueue);
       const double pkts = static_cast<double>(after.packets_seen - before.packets_seen);
-      std::printf("%9d %9ld %9ld %10.3f %10.3f %10.3f %8.3f %12.2f %9lu\n", rate, r.sent, r.received,
+      std::printf("%9d %9ld %9ld %10.3f %10.3f %10.3f %8.3f %12.2f %12.2f %9lu\n", rate, r.sent, r.received,
                   r.p50_ms - 50 - base.p50_ms, r.p99_ms - 50 - base.p50_ms, r.max_ms - 50 - base.p50_ms,
                   100.0 * static_cast<double>(r.sent - r.received) / static_cast<double>(r.sent),
-                  pkts > 0 ? line_cpu / pkts * 1e6 : 0.0, static_cast<unsigned long>(line->receive_overruns()));
+                  pkts > 0 ? line_cpu / pkts * 1e6 : 0.0, pkts > 0 ? line_user / pkts * 1e6 : 0.0, static_cast<unsigned long>(line->receive_overruns()));
       std::fflush(stdout);
       // Sustained: nothing lost and the delay still within 10 ms of its target at p99.
       if (r.received == r.sent && r.p99_ms - 50 - base.p50_ms < 10) best = rate;
