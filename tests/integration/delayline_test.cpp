@@ -59,21 +59,39 @@ struct OwnedFd {
   ~OwnedFd() { close(fd); }
 };
 
-// Sends `count` numbered UDP datagrams of `size` bytes from a to b:port, one
-// every `spacing`, and returns the sequence numbers b received, in arrival order.
-// `intact` (optional) counts datagrams that arrived exactly as sent.
-std::vector<int> udp_blast(const ThreeSiteLab& lab, int count, std::chrono::microseconds spacing, std::size_t size = 64,
-                           std::vector<Clock::time_point>* arrivals = nullptr, int* intact = nullptr) {
-  OwnedFd rx{in_netns(lab.ns('b'), [] { return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); })};
-  OwnedFd tx{in_netns(lab.ns('a'), [] { return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); })};
+// Where a blast goes and what it records. `intact` counts datagrams that
+// arrived exactly as sent.
+struct Blast {
+  char site = 'b';
+  bool v6 = false;
+  std::size_t size = 64;
+  std::vector<Clock::time_point>* arrivals = nullptr;
+  int* intact = nullptr;
+};
+
+// Sends `count` numbered UDP datagrams from a to the site, one every
+// `spacing`, and returns the sequence numbers received, in arrival order.
+std::vector<int> udp_blast(const ThreeSiteLab& lab, int count, std::chrono::microseconds spacing, Blast opt = {}) {
+  const int family = opt.v6 ? AF_INET6 : AF_INET;
+  OwnedFd rx{in_netns(lab.ns(opt.site), [&] { return socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); })};
+  OwnedFd tx{in_netns(lab.ns('a'), [&] { return socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0); })};
   const int big = 8 << 20;
   setsockopt(rx.fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  inet_pton(AF_INET, ThreeSiteLab::v4('b').c_str(), &addr.sin_addr);
-  if (bind(rx.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("bind");
-  socklen_t len = sizeof addr;
-  getsockname(rx.fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  sockaddr_storage ss{};
+  auto* addr = reinterpret_cast<sockaddr*>(&ss);
+  socklen_t len = opt.v6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  if (opt.v6) {
+    reinterpret_cast<sockaddr_in6*>(&ss)->sin6_family = AF_INET6;
+    inet_pton(AF_INET6, ThreeSiteLab::v6(opt.site).c_str(), &reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr);
+  } else {
+    reinterpret_cast<sockaddr_in*>(&ss)->sin_family = AF_INET;
+    inet_pton(AF_INET, ThreeSiteLab::v4(opt.site).c_str(), &reinterpret_cast<sockaddr_in*>(&ss)->sin_addr);
+  }
+  if (bind(rx.fd, addr, len) != 0) throw std::runtime_error("bind");
+  getsockname(rx.fd, addr, &len);
+  const std::size_t size = opt.size;
+  auto* arrivals = opt.arrivals;
+  int* intact = opt.intact;
   std::vector<int> got;
   auto drain = [&] {
     std::vector<char> buf(65536);
@@ -93,7 +111,7 @@ std::vector<int> udp_blast(const ThreeSiteLab& lab, int count, std::chrono::micr
   auto next = Clock::now();
   for (int seq = 0; seq < count; ++seq) {
     std::memcpy(msg.data(), &seq, sizeof seq);
-    sendto(tx.fd, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    sendto(tx.fd, msg.data(), msg.size(), 0, addr, len);
     next += spacing;
     // Drain at least once per send: a sender blocked by its socket's send
     // buffer (packets held in the queue stay charged to it) falls behind `next`,
@@ -124,7 +142,10 @@ class DelayLineLab : public ::testing::Test {
   }
   void TearDown() override {
     line_.reset();
-    if (lab_) run_command({"ip", "netns", "exec", lab_->ns('a'), "iptables", "-t", "mangle", "-F", "POSTROUTING"});
+    if (lab_) {
+      run_command({"ip", "netns", "exec", lab_->ns('a'), "iptables", "-t", "mangle", "-F", "POSTROUTING"});
+      run_command({"ip", "netns", "exec", lab_->ns('a'), "ip6tables", "-t", "mangle", "-F", "POSTROUTING"});
+    }
     lab_.reset();
   }
   std::unique_ptr<DelayLine> make_line() const {
@@ -187,13 +208,42 @@ TEST_F(DelayLineLab, DuplicatesArriveTwice) {
   EXPECT_EQ(line_->counters(kQueue).packets_duplicated, got.size() - n) << "copies skip the rule (marked)";
 }
 
+TEST_F(DelayLineLab, IpV6DuplicatesArriveTwice) {
+  run_checked({"ip", "netns", "exec", lab_->ns('a'), "ip6tables", "-t", "mangle", "-A", "POSTROUTING", "-o", "eth0",
+               "-p", "udp", "-m", "mark", "!", "--mark", std::to_string(kDupMark), "-j", "NFQUEUE", "--queue-num",
+               std::to_string(kQueue), "--queue-bypass"});
+  Impairments imp;
+  imp.duplicate = ChanceImpairment{30, 0};
+  add(imp);
+  const int n = 1000;
+  const auto got = udp_blast(*lab_, n, 200us, Blast{.v6 = true});
+  EXPECT_NEAR(static_cast<double>(got.size()) - n, 0.3 * n, binomial99(n, 0.3));
+  EXPECT_EQ(line_->counters(kQueue).packets_duplicated, got.size() - n) << "IPV6_HDRINCL copies, marked";
+}
+
+TEST_F(DelayLineLab, OneThreadServesQueuesWithDifferentDelays) {
+  // Traffic to c goes to queue 8 (rule inserted ahead of the fixture's catch-all for queue 7).
+  run_checked({"ip", "netns", "exec", lab_->ns('a'), "iptables", "-t", "mangle", "-I", "POSTROUTING", "-o", "eth0",
+               "-d", ThreeSiteLab::v4('c'), "-j", "NFQUEUE", "--queue-num", "8", "--queue-bypass"});
+  const double to_b = median_rtt_ms(ping_replies(lab_->ns('a'), ThreeSiteLab::v4('b'), 50, 0.01));
+  const double to_c = median_rtt_ms(ping_replies(lab_->ns('a'), ThreeSiteLab::v4('c'), 50, 0.01));
+  add(delay(10ms));
+  line_->add(8, delay(30ms));
+  auto ping_b = std::async(std::launch::async, [&] { return ping_replies(lab_->ns('a'), ThreeSiteLab::v4('b'), 100, 0.01); });
+  const auto c_replies = ping_replies(lab_->ns('a'), ThreeSiteLab::v4('c'), 100, 0.01);
+  EXPECT_NEAR(median_rtt_ms(ping_b.get()) - to_b, 10.0, 1.0);
+  EXPECT_NEAR(median_rtt_ms(c_replies) - to_c, 30.0, 1.0);
+  EXPECT_GE(line_->counters(8).packets_delayed, 90u);
+  line_->remove(8);
+}
+
 TEST_F(DelayLineLab, CorruptedPacketsNeverArriveIntact) {
   Impairments imp;
   imp.corrupt = ChanceImpairment{10, 0};
   add(imp);
   const int n = 1000;
   int intact = 0;
-  const auto got = udp_blast(*lab_, n, 200us, 64, nullptr, &intact);
+  const auto got = udp_blast(*lab_, n, 200us, Blast{.intact = &intact});
   const auto corrupted = line_->counters(kQueue).packets_corrupted;
   EXPECT_NEAR(static_cast<double>(corrupted), 0.1 * n, binomial99(n, 0.1));
   // One flipped payload bit: the receiver's UDP checksum drops the datagram,
@@ -230,7 +280,7 @@ TEST_F(DelayLineLab, RateTenMbitGivesUdpGoodputWithinTenPercent) {
   add(imp);
   std::vector<Clock::time_point> at;
   const std::size_t size = 1250;
-  const auto got = udp_blast(*lab_, 2000, 50us, size, &at);  // offered ~200 Mbit/s: the link is the bottleneck
+  const auto got = udp_blast(*lab_, 2000, 50us, Blast{.size = size, .arrivals = &at});  // offered ~200 Mbit/s: the link is the bottleneck
   ASSERT_GT(got.size(), 1500u);
   const double seconds = std::chrono::duration<double>(at.back() - at.front()).count();
   const double mbit = static_cast<double>((got.size() - 1) * size * 8) / seconds / 1e6;
