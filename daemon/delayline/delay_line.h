@@ -6,6 +6,10 @@
 // holds them in a min-heap of release times and gives each its verdict when
 // due (a timerfd on CLOCK_MONOTONIC; no busy waiting when idle).
 //
+// Duplicates are re-sent through a raw socket with SO_MARK = duplicate_mark
+// and routed out again: they only make sense on egress (an ingress packet
+// re-sent that way would leave the host instead of arriving).
+//
 // Thread safety: every public member may be called from the daemon's main
 // thread while the delay-line thread runs.
 
@@ -52,7 +56,12 @@ class DelayLine {
   void change(std::uint16_t queue, const Impairments& imp, bool down);
   // Releases what the queue holds (accept, at once) and unbinds it.
   void remove(std::uint16_t queue);
+  // Per queue; kept after remove() (the last figures), reset by a new add().
+  // Throws std::invalid_argument for a queue never added.
   QueueCounters counters(std::uint16_t queue) const;
+  // Times the kernel could not queue to us because our receive buffer was full
+  // (ENOBUFS): packets lost before any queue saw them, so in no QueueCounters.
+  std::uint64_t receive_overruns() const;
 
  private:
   struct Impl;
