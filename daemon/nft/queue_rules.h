@@ -31,6 +31,9 @@ class ForeignTableError : public std::runtime_error {
 struct QueueRule {
   std::string device;         // egress: packets leaving it; ingress: arriving on it
   Direction side = Direction::egress;  // egress or ingress (not both: one rule set per side)
+  // The fault's match as the user wrote it: `to`/`dport` name the remote side.
+  // On ingress the rule tests them against the packet's source (as the tc
+  // path does), so pass spec.match unchanged for either side.
   Match match;                // CIDRs (v4 and/or v6; 10,000 must fit: use sets), protocol, ports
   std::uint16_t queue = 0;    // NFQUEUE number
   std::uint32_t skip_mark = 0;  // packets carrying this fwmark are not queued (0: none)
