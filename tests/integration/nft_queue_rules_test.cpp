@@ -4,17 +4,14 @@
 // rule, foreign tables, removal, and how fast 10,000 networks apply.
 #include "daemon/nft/queue_rules.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
-#include <future>
 #include <regex>
 #include <string>
 
+#include "integration/netns_thread.h"
 #include "integration/nfq_listener.h"
 #include "support/netns.h"
 #include "support/probes.h"
@@ -33,18 +30,7 @@ using injector::testing::ThreeSiteLab;
 namespace nft = injector::nft;
 namespace t = injector::testing;
 
-// Runs fn on a fresh thread inside namespace ns, so the nf_tables socket the
-// code under test opens lives there; the test's own thread never moves.
-template <class F>
-auto in_netns(const std::string& ns, F fn) {
-  return std::async(std::launch::async, [&ns, &fn] {
-           const int fd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-           if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) throw std::runtime_error("enter netns " + ns + ": " + std::strerror(errno));
-           close(fd);
-           return fn();
-         })
-      .get();
-}
+using injector::testing::in_netns;
 
 QueueRule rule_to(std::vector<std::string> to, std::uint16_t queue, Protocol proto = Protocol::any,
                   std::optional<PortRange> dport = {}, Direction side = Direction::egress) {
