@@ -120,6 +120,30 @@ TEST_F(NftQueueRules, ListenerGetsTargetPortAndAddressOnly) {
   remove(13);
 }
 
+TEST_F(NftQueueRules, PacketsCarryingTheSkipMarkAreNotQueued) {
+  // Another table marks TCP to port 5002 on output (before our postrouting chain).
+  const std::vector<std::string> nft{"ip", "netns", "exec", a(), "nft"};
+  auto run_nft = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = nft;
+    argv.insert(argv.end(), args.begin(), args.end());
+    t::run_checked(argv);
+  };
+  run_nft({"add", "table", "ip", "marker"});
+  run_nft({"add", "chain", "ip", "marker", "out", "{ type filter hook output priority 0; }"});
+  run_nft({"add", "rule", "ip", "marker", "out", "tcp", "dport", "5002", "meta", "mark", "set", "0x77"});
+  QueueRule r = rule_to({ThreeSiteLab::v4_net('b')}, 18, Protocol::tcp);
+  r.skip_mark = 0x77;
+  add(r);
+  NfqListener listener(a(), 18, NfqListener::Verdict::drop);
+  EXPECT_FALSE(t::tcp_connects(a(), lab_.ns('b'), ThreeSiteLab::v4('b'), 600ms, 5001));
+  EXPECT_TRUE(t::tcp_connects(a(), lab_.ns('b'), ThreeSiteLab::v4('b'), 1000ms, 5002));
+  EXPECT_GE(listener.count_to(ThreeSiteLab::v4('b'), 5001), 1u);
+  EXPECT_EQ(listener.count_to(ThreeSiteLab::v4('b'), 5002), 0u);
+  remove(18);
+  run_nft({"delete", "table", "ip", "marker"});
+  EXPECT_EQ(ruleset(), "");
+}
+
 TEST_F(NftQueueRules, IngressRuleQueuesWhatArrivesFromTheRemoteSide) {
   // to = b: on ingress that is the packets' source (b's answers).
   add(rule_to({ThreeSiteLab::v4_net('b')}, 14, Protocol::any, {}, Direction::ingress));
