@@ -7,6 +7,7 @@
 #include <libnftnl/batch.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
@@ -162,6 +163,33 @@ TEST(NftRule, Ipv6ChainStartsWithTheNeighbourDiscoveryExemption) {
   ASSERT_EQ(msgs.size(), 4u);
   EXPECT_EQ(nft_type(msgs[1]), NFT_MSG_NEWCHAIN);
   EXPECT_EQ(nft_type(msgs[2]), NFT_MSG_NEWRULE);
+  nft::RulePtr rule = nft::make_rule();
+  ASSERT_EQ(nftnl_rule_nlmsg_parse(reinterpret_cast<const nlmsghdr*>(msgs[2].data()), rule.get()), 0);
+  std::uint32_t len = 0;
+  const void* udata = nftnl_rule_get_data(rule.get(), NFTNL_RULE_USERDATA, &len);
+  EXPECT_EQ(nft::comment_from_userdata(udata, len), nft::kNdExemptComment);
+  // l4proto == icmpv6, icmpv6 type in 133..137, accept
+  std::vector<ExprSeen> exprs;
+  nftnl_expr_foreach(rule.get(), collect_expr, &exprs);
+  std::vector<std::string> names;
+  for (const auto& e : exprs) names.push_back(e.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"meta", "cmp", "payload", "range", "immediate"}));
+  nftnl_expr_iter* it = nftnl_expr_iter_create(rule.get());
+  for (nftnl_expr* e = nftnl_expr_iter_next(it); e; e = nftnl_expr_iter_next(it)) {
+    const std::string name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+    std::uint32_t n = 0;
+    if (name == "cmp") {
+      EXPECT_EQ(*static_cast<const std::uint8_t*>(nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &n)), 58);
+    }
+    if (name == "range") {
+      EXPECT_EQ(*static_cast<const std::uint8_t*>(nftnl_expr_get(e, NFTNL_EXPR_RANGE_FROM_DATA, &n)), 133);
+      EXPECT_EQ(*static_cast<const std::uint8_t*>(nftnl_expr_get(e, NFTNL_EXPR_RANGE_TO_DATA, &n)), 137);
+    }
+    if (name == "immediate") {
+      EXPECT_EQ(nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT), static_cast<std::uint32_t>(NF_ACCEPT));
+    }
+  }
+  nftnl_expr_iter_destroy(it);
   nft::Batch v4(1, 0);
   nft::add_base_chain(v4, Family::v4, Direction::egress);
   EXPECT_EQ(messages_of(v4).size(), 3u);  // IPv4 has no neighbour discovery to spare
