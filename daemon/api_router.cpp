@@ -59,6 +59,8 @@ http::Response guarded(Action action) {
     return reply(400, error_json("invalid_json", e.what(), "body", "a JSON fault spec"));
   } catch (const ConflictError& e) {
     return reply(409, error_json("conflict", e.what(), "device"));
+  } catch (const nft::ForeignTableError& e) {  // another tool's nf_tables table under our name
+    return reply(409, error_json("conflict", e.what(), "backend"));
   } catch (const UnsupportedError& e) {
     return reply(422, error_json("unsupported_by_kernel", e.what(), "impairments"));
   } catch (const NotFoundError& e) {

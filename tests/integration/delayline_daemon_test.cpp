@@ -65,6 +65,19 @@ TEST_P(DelayLine, CountersShowWhatTheQueueDid) {
   EXPECT_EQ(c.value("packets_delayed", 0), c.value("packets_sent", 0)) << c.dump();
 }
 
+// Never touch what another tool owns: a table named like ours but not marked ours.
+TEST_P(DelayLine, AForeignTableUnderOurNameIsRefusedAndLeftAlone) {
+  ASSERT_EQ(lab_->exec('a', {"nft", "add", "table", "ip", "injectord"}).status, 0);
+  const std::string before = ruleset();
+  json body = {{"device", "eth0"}, {"match", {{"to", {ThreeSiteLab::v4_net('b')}}}},
+               {"impairments", {{"delay", {{"time_us", 10000}}}}}};
+  const auto a = api("POST", "/v1/faults", body.dump());
+  EXPECT_EQ(a.status, 409) << a.body.dump();
+  EXPECT_EQ(ruleset(), before);
+  EXPECT_EQ(api("GET", "/v1/faults").body["faults"].size(), 0u);
+  lab_->exec('a', {"nft", "delete", "table", "ip", "injectord"});
+}
+
 TEST_P(DelayLine, DuplicatesOnIngressAreRefusedNamingWhy) {
   json body = {{"device", "eth0"}, {"direction", "ingress"}, {"backend", "delayline"},
                {"match", {{"to", {ThreeSiteLab::v4_net('b')}}}}, {"impairments", {{"duplicate", {{"percent", 5}}}}}};
