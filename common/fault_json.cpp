@@ -73,7 +73,8 @@ Lifetime lifetime_from_json(const json& j) {
     }
     life.duration = std::chrono::milliseconds(v->get<std::int64_t>());
   }
-  r.reject_unknown("duration_ms");
+  life.lease = std::chrono::milliseconds(r.integer("lease_ms", 0, 0, Lifetime::kMaxLease.count()));
+  r.reject_unknown("duration_ms, lease_ms");
   return life;
 }
 
@@ -123,7 +124,7 @@ json to_json(const FaultSpec& spec) {
           {"direction", to_string(spec.direction)},
           {"backend", to_string(spec.backend)},
           {"impairments", to_json(spec.impairments)},
-          {"lifetime", {{"duration_ms", spec.lifetime.duration.count()}}},
+          {"lifetime", {{"duration_ms", spec.lifetime.duration.count()}, {"lease_ms", spec.lifetime.lease.count()}}},
           {"labels", spec.labels}};
 }
 

@@ -102,6 +102,11 @@ void validate(const FaultSpec& spec) {
   if (spec.lifetime.duration.count() < 0) {
     throw FieldError("lifetime.duration_ms", "must not be negative", "a positive number of milliseconds, or 0 for the default");
   }
+  const auto lease = spec.lifetime.lease;
+  if (lease.count() != 0 && (lease < Lifetime::kMinLease || lease > Lifetime::kMaxLease)) {
+    throw FieldError("lifetime.lease_ms", std::to_string(lease.count()) + " ms is out of range",
+                     "0 (no lease) or 100 to 3600000 ms");
+  }
   validate_labels(spec.labels);
 }
 

@@ -53,6 +53,11 @@ struct Match {
 struct Lifetime {
   // Zero means "the daemon's default"; the daemon caps every lifetime.
   std::chrono::milliseconds duration{0};
+  // A dead-man's switch: when non-zero, the holder must renew the fault
+  // (POST /v1/faults/{id}/lease) at least this often or the daemon reverts it.
+  std::chrono::milliseconds lease{0};
+  static constexpr std::chrono::milliseconds kMinLease{100};
+  static constexpr std::chrono::milliseconds kMaxLease{3'600'000};
   friend bool operator==(const Lifetime&, const Lifetime&) = default;
 };
 

@@ -14,6 +14,7 @@ namespace {
 
 using nlohmann::json;
 constexpr std::string_view kFaultsPath = "/v1/faults";
+constexpr std::string_view kLeaseSuffix = "/lease";  // POST /v1/faults/{id}/lease renews a held fault
 
 http::Response reply(int status, const json& body) { return {status, body.dump() + "\n"}; }
 
@@ -119,6 +120,11 @@ json ApiRouter::fault_json(const Fault& f) const {
           {"created_at", iso8601(f.created_at)}, {"expires_at", iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
           {"kernel", kernel}, {"counters", counters}};
+  if (f.lease_deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*f.lease_deadline - engine_.now());
+    out["lease"] = {{"duration_ms", f.spec.lifetime.lease.count()},
+                    {"expires_in_ms", std::max<std::int64_t>(0, left.count())}};
+  }
   if (f.spec.impairments.flap) {
     const auto next = f.next_flap ? std::chrono::duration_cast<std::chrono::milliseconds>(*f.next_flap - engine_.now()) : std::chrono::milliseconds(0);
     out["flap"] = {{"link", f.flap_down ? "down" : "up"}, {"next_switch_in_ms", std::max<std::int64_t>(0, next.count())}};
@@ -223,10 +229,17 @@ http::Response ApiRouter::handle(const http::Request& request) {
     }
     if (path == kFaultsPath) return faults(request);
     if (path.starts_with(std::string(kFaultsPath) + "/") && path.size() > kFaultsPath.size() + 1) {
-      return one_fault(request, path.substr(kFaultsPath.size() + 1));
+      std::string rest = path.substr(kFaultsPath.size() + 1);
+      if (rest.ends_with(kLeaseSuffix) && rest.size() > kLeaseSuffix.size()) {
+        rest.resize(rest.size() - kLeaseSuffix.size());
+        if (request.method != "POST") return method_not_allowed(request.method, "POST");
+        return reply(200, fault_json(engine_.renew(rest)));
+      }
+      return one_fault(request, rest);
     }
     return reply(404, error_json("not_found", "no such endpoint: " + path, "path",
-                                 "/v1/health, /v1/version, /v1/capabilities, /v1/faults, /v1/faults/{id}"));
+                                 "/v1/health, /v1/version, /v1/capabilities, /v1/faults, /v1/faults/{id}, "
+                                 "/v1/faults/{id}/lease"));
   });
 }
 

@@ -67,7 +67,17 @@ std::vector<std::string> FaultEngine::resume(const nlohmann::json& saved) {
         spdlog::info("not resuming fault {}: its lifetime ended while the daemon was down", id);
         continue;
       }
-      apply_as(fault_spec_from_json(entry.at("spec")), id, left);
+      std::optional<std::chrono::milliseconds> lease_left;
+      if (entry.contains("lease_expires_at_unix_ms")) {
+        const std::chrono::system_clock::time_point lease_end{
+            std::chrono::milliseconds(entry["lease_expires_at_unix_ms"].get<std::int64_t>())};
+        lease_left = std::chrono::duration_cast<std::chrono::milliseconds>(lease_end - now);
+        if (lease_left->count() <= 0) {
+          spdlog::info("not resuming fault {}: its lease ended while the daemon was down", id);
+          continue;
+        }
+      }
+      apply_as(fault_spec_from_json(entry.at("spec")), id, left, lease_left);
       resumed.push_back(id);
       spdlog::info("resumed fault {} for the {} left of its lifetime", id, format_duration(left));
     } catch (const std::exception& e) {
@@ -148,10 +158,13 @@ void FaultEngine::require_delay_line(const FaultSpec& spec) const {
   }
 }
 
-const Fault& FaultEngine::apply(FaultSpec spec) { return apply_as(std::move(spec), new_fault_id(), std::nullopt); }
+const Fault& FaultEngine::apply(FaultSpec spec) {
+  return apply_as(std::move(spec), new_fault_id(), std::nullopt, std::nullopt);
+}
 
-// `remaining`: a resumed fault keeps the rest of the lifetime it had.
-const Fault& FaultEngine::apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining) {
+// `remaining`, `lease_left`: a resumed fault keeps the rest of the lifetime and lease it had.
+const Fault& FaultEngine::apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining,
+                                   std::optional<std::chrono::milliseconds> lease_left) {
   validate(spec);
   spec.lifetime.duration = resolve_lifetime(spec.lifetime.duration);
   std::map<Direction, std::vector<tc::U32Rule>> rules;
@@ -175,6 +188,7 @@ const Fault& FaultEngine::apply_as(FaultSpec spec, std::string id, std::optional
   fault.created_at = std::chrono::system_clock::now();
   fault.expires_at = fault.created_at + lifetime;
   fault.deadline = clock_() + lifetime;
+  if (spec.lifetime.lease.count() > 0) fault.lease_deadline = clock_() + lease_left.value_or(spec.lifetime.lease);
   fault.flap_down = spec.impairments.flap.has_value();  // a flap starts with the link down
   fault.plan = tc::plan_slot(spec.impairments, fault.flap_down);
   fault.leaf = tc::slot_leaf_handle(fault.slot);
@@ -267,28 +281,48 @@ std::vector<std::string> FaultEngine::revert_all() {
   return reverted;
 }
 
+const Fault& FaultEngine::renew(const std::string& id) {
+  auto it = faults_.find(id);
+  if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
+  Fault& f = it->second;
+  if (!f.lease_deadline) {
+    throw FieldError("lifetime.lease_ms", "fault " + id + " was applied without a lease, so there is none to renew",
+                     "apply it with lifetime.lease_ms (injector fault apply --hold)");
+  }
+  f.lease_deadline = clock_() + f.spec.lifetime.lease;
+  record();  // so a restart knows the holder was alive until now
+  return f;
+}
+
 std::vector<std::string> FaultEngine::run_due() {
   std::vector<std::string> due;
   const SteadyTime now = clock_();
   for (auto& [id, f] : faults_) {
     if (f.deadline <= now) {
+      spdlog::info("fault {} reached the end of its lifetime", id);
+      due.push_back(id);
+    } else if (f.lease_deadline && *f.lease_deadline <= now) {
+      spdlog::warn("fault {}: its holder did not renew the lease ({}); reverting", id,
+                   format_duration(f.spec.lifetime.lease));
+      ++lease_expiries_;
       due.push_back(id);
     } else if (f.next_flap && *f.next_flap <= now) {
       switch_flap(f);
     }
   }
-  for (const auto& id : due) {
-    spdlog::info("fault {} reached the end of its lifetime", id);
-    revert(id);
-  }
+  for (const auto& id : due) revert(id);
   return due;
 }
 
 std::optional<SteadyTime> FaultEngine::next_deadline() const {
   std::optional<SteadyTime> next;
+  auto consider = [&](std::optional<SteadyTime> t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
   for (const auto& [id, f] : faults_) {
-    if (!next || f.deadline < *next) next = f.deadline;
-    if (f.next_flap && *f.next_flap < *next) next = f.next_flap;
+    consider(f.deadline);
+    consider(f.lease_deadline);
+    consider(f.next_flap);
   }
   return next;
 }
@@ -507,11 +541,17 @@ void FaultEngine::record() {
     for (const auto& p : f.placements) {
       placed.push_back({{"side", to_string(p.side)}, {"ifindex", p.ifindex}, {"queue", p.queue}});
     }
-    faults.push_back({{"id", id}, {"ifindex", f.ifindex}, {"slot", f.slot}, {"backend", to_string(f.backend)},
+    nlohmann::json entry = {{"id", id}, {"ifindex", f.ifindex}, {"slot", f.slot}, {"backend", to_string(f.backend)},
                       {"spec", to_json(f.spec)},
                       {"placements", placed},
                       {"expires_at_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 f.expires_at.time_since_epoch()).count()}});
+                                                 f.expires_at.time_since_epoch()).count()}};
+    if (f.lease_deadline) {
+      const auto lease_end = std::chrono::system_clock::now() + (*f.lease_deadline - clock_());
+      entry["lease_expires_at_unix_ms"] =
+          std::chrono::duration_cast<std::chrono::milliseconds>(lease_end.time_since_epoch()).count();
+    }
+    faults.push_back(std::move(entry));
   }
   journal_->save({{"version", 1}, {"faults", faults}, {"devices", devices_.to_json()}});
 }

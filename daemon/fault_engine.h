@@ -70,6 +70,7 @@ struct Fault {
   std::chrono::system_clock::time_point created_at;
   std::chrono::system_clock::time_point expires_at;
   SteadyTime deadline;
+  std::optional<SteadyTime> lease_deadline;  // a held fault: reverted unless renewed by then
 };
 
 class FaultEngine {
@@ -100,7 +101,12 @@ class FaultEngine {
   const Fault& update(const std::string& id, const Impairments& impairments,
                       std::optional<std::chrono::milliseconds> lifetime);
 
-  // Reverts faults whose lifetime ended and switches flaps that are due.
+  // A held fault's holder is alive: its lease starts again from now. Throws
+  // NotFoundError, or FieldError when the fault was applied without a lease.
+  const Fault& renew(const std::string& id);
+  std::uint64_t lease_expiries() const { return lease_expiries_; }
+
+  // Reverts faults whose lifetime or lease ended and switches flaps that are due.
   // Returns the ids of the faults reverted.
   std::vector<std::string> run_due();
   std::optional<SteadyTime> next_deadline() const;
@@ -113,7 +119,8 @@ class FaultEngine {
   SteadyTime now() const { return clock_(); }
 
  private:
-  const Fault& apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining);
+  const Fault& apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining,
+                        std::optional<std::chrono::milliseconds> lease_left);
   int allocate_slot(int ifindex, Backend backend) const;
   Backend choose_backend(const FaultSpec& spec, int ifindex) const;
   void require_delay_line(const FaultSpec& spec) const;
@@ -138,6 +145,7 @@ class FaultEngine {
   EngineConfig config_;
   Clock clock_;
   std::map<std::string, Fault> faults_;
+  std::uint64_t lease_expiries_ = 0;
   DeviceRegistry devices_{backend_};
 };
 

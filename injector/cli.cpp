@@ -10,6 +10,7 @@
 #include "common/impairments_json.h"
 #include "common/field_error.h"
 #include "common/version.h"
+#include "injector/hold.h"
 #include "injector/http_client.h"
 #include "injector/impairment_flags.h"
 #include "injector/output.h"
@@ -62,6 +63,8 @@ struct MatchFlags {
   std::string direction = "egress";
   std::string backend = "auto";
   std::string lifetime;
+  bool hold = false;
+  std::string lease;
 };
 
 constexpr std::pair<const char*, const char*> kKinds[] = {
@@ -137,6 +140,13 @@ FaultSpec fault_spec(const MatchFlags& f, const ImpairmentFlags& imp, const std:
     spec.lifetime.duration = lifetime_flag(f.lifetime);
   }
   for (const auto& l : f.labels) spec.labels.insert(parse_label(l));
+  if (f.hold || !f.lease.empty()) {
+    try {
+      spec.lifetime.lease = parse_duration(f.lease.empty() ? "10s" : f.lease);
+    } catch (const std::invalid_argument& e) {
+      throw FieldError("--lease", e.what(), "a duration such as 10s (100ms to 1h)");
+    }
+  }
   validate(spec);  // the same checks the daemon makes, before anything is sent
   return spec;
 }
@@ -155,6 +165,10 @@ void add_match_flags(CLI::App& cmd, MatchFlags& f) {
       ->capture_default_str();
   cmd.add_option("--for", f.lifetime, "Lifetime, e.g. 90s, 10m (default: the daemon's, 10m)");
   cmd.add_option("--label", f.labels, "KEY=VALUE, repeatable");
+  cmd.add_flag("--hold", f.hold,
+               "Stay in the foreground renewing the fault's lease; Ctrl-C reverts it, and if this process dies "
+               "the daemon reverts it when the lease runs out");
+  cmd.add_option("--lease", f.lease, "Lease to renew, e.g. 10s (default with --hold: 10s)");
 }
 
 }  // namespace
@@ -207,6 +221,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   update->add_option("id", id, "Fault id")->required();
   update->add_option("--for", match.lifetime, "Restart the lifetime from now, e.g. 10m");
   add_impairment_flags(*update, imp);
+  auto* renew = fault->add_subcommand("renew", "Renew a held fault's lease (for scripts that hold faults themselves)")->fallthrough();
+  renew->add_option("id", id, "Fault id")->required();
   auto* list = fault->add_subcommand("list", "List the daemon's active faults")->fallthrough();
   auto* get = fault->add_subcommand("get", "Show one fault")->fallthrough();
   get->add_option("id", id, "Fault id")->required();
@@ -225,8 +241,17 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       if (rc == kOk) common.output == "json" ? void(out << answer.dump(2) << "\n") : print_capabilities(answer, out);
     } else if (apply->parsed()) {
       const std::string kind = apply->get_subcommands().front()->get_name();
-      rc = call(common, "POST", "/v1/faults", to_json(fault_spec(match, imp, kind)).dump(), answer, err);
-      if (rc == kOk) out << (common.output == "json" ? answer.dump(2) : answer.value("id", "")) << "\n";
+      const FaultSpec spec = fault_spec(match, imp, kind);
+      rc = call(common, "POST", "/v1/faults", to_json(spec).dump(), answer, err);
+      if (rc == kOk) out << (common.output == "json" ? answer.dump(2) : answer.value("id", "")) << std::endl;
+      if (rc == kOk && match.hold) {
+        rc = hold({client::Endpoint::parse(common.daemon), answer.value("id", ""), spec.lifetime.lease,
+                   std::chrono::milliseconds(answer.value("expires_in_ms", 0))},
+                  out, err);
+      }
+    } else if (renew->parsed()) {
+      rc = call(common, "POST", "/v1/faults/" + id + "/lease", "", answer, err);
+      if (rc == kOk) common.output == "json" ? void(out << answer.dump(2) << "\n") : print_fault_detail(answer, out);
     } else if (update->parsed()) {
       const Impairments wanted = build_impairments(imp, "");
       validate(wanted);  // the daemon's checks, before anything is sent

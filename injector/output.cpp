@@ -98,6 +98,10 @@ void print_fault_detail(const json& f, std::ostream& out) {
       << "labels:     " << labels_text(spec.value("labels", json::object())) << "\n"
       << "backend:    " << f.value("backend", "netem") << " (asked: " << spec.value("backend", "auto") << ")\n";
   print_kernel_and_counters(f, out);
+  if (f.contains("lease")) {
+    out << "lease:      " << f["lease"].value("duration_ms", 0) << " ms, renew within "
+        << f["lease"].value("expires_in_ms", 0) << " ms or the daemon reverts it\n";
+  }
   if (f.contains("flap")) {
     out << "flap:       link " << f["flap"].value("link", "?") << ", next switch in "
         << f["flap"].value("next_switch_in_ms", 0) << " ms\n";
