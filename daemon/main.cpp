@@ -2,6 +2,8 @@
 // One thread runs everything (API, lifetimes, signals) on one io_context.
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -144,7 +146,8 @@ void remove_nft_tables(bool delay_line_possible) {
 }
 
 // `injectord --cleanup`: what a crashed or killed run left (HTB roots fa17:,
-// ifbs ifbfa17-*, nf_tables tables of ours) and its journal go; nothing is served.
+// ifbs ifbfa17-*, nf_tables tables of ours), its journal and its stale socket
+// file go; nothing is served.
 int cleanup(const Options& opt) {
   if (injector::http::socket_in_use(opt.socket)) {
     spdlog::error("a daemon is serving on {}: stop it (SIGTERM reverts its faults) instead of cleaning up under it",
@@ -158,6 +161,9 @@ int cleanup(const Options& opt) {
   const auto devices = engine.cleanup_leftovers();
   remove_nft_tables(caps.has("nft_compat"));
   injector::Journal(opt.state_dir).clear();
+  // The killed daemon's socket file: nobody answers on it (checked above).
+  struct stat st {};
+  if (::lstat(opt.socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(opt.socket.c_str());
   spdlog::info("cleanup done: traffic control removed from {} device(s), journal in {} cleared", devices.size(),
                opt.state_dir);
   return 0;
