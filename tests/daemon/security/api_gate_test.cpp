@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <mutex>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -123,6 +124,31 @@ TEST_F(GatedDaemon, EveryCallIsAuditedWithWhoWhatAndResult) {
   EXPECT_EQ(records[2]["reverted"], json::array({id}));
   EXPECT_EQ(records[3]["status"], 403);
   EXPECT_EQ(records[3]["error"], "forbidden");
+}
+
+TEST(ApiGate, APolicyThatCannotDecideRefusesAndAFailingHandlerIsStillAudited) {
+  injector::testing::TempDir dir{"gatetest"};
+  AuditLog audit(dir.file("audit.log"), AuditFormat::text);
+  bool reached = false;
+  const injector::security::ApiGate undecided(
+      [&](const injector::http::Request&) {
+        reached = true;
+        return injector::http::Response{};
+      },
+      [](const PeerCredentials&) -> bool { throw std::runtime_error("NSS is down"); }, &audit);
+  EXPECT_EQ(undecided.handle({"GET", "/v1/health", "", {1, 1000, 1000}}).status, 403);
+  EXPECT_FALSE(reached) << "failing open would hand out root's powers";
+
+  const injector::security::ApiGate failing(
+      [](const injector::http::Request&) -> injector::http::Response { throw std::runtime_error("boom"); },
+      [](const PeerCredentials&) { return true; }, &audit);
+  const auto r = failing.handle({"GET", "/v1/health", "", {1, 0, 0}});
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "internal");
+  const auto lines = lines_of(dir.file("audit.log"));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find(" status=403 error=forbidden"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(" status=500 error=internal"), std::string::npos) << lines[1];
 }
 
 TEST(SocketGroup, TheSocketFileIsGroupOwnedByTheAllowedGroupWithMode0660) {
