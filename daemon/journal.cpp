@@ -46,6 +46,13 @@ void Journal::save(const nlohmann::json& state) {
   fsync_path(dir_, O_RDONLY | O_DIRECTORY);
 }
 
+void Journal::clear() {
+  for (const std::string& file : {path() + ".tmp", path()}) {
+    if (::unlink(file.c_str()) != 0 && errno != ENOENT) fail("remove " + file);
+  }
+  fsync_path(dir_, O_RDONLY | O_DIRECTORY);
+}
+
 std::optional<nlohmann::json> Journal::load() const {
   std::ifstream in(path());
   if (!in) return std::nullopt;

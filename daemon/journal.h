@@ -15,6 +15,9 @@ class Journal {
   explicit Journal(std::string state_dir);  // creates the directory (0700) if missing
   void save(const nlohmann::json& state);   // atomic; throws std::system_error
   std::optional<nlohmann::json> load() const;  // nullopt when there is no journal yet
+  // Removes the journal (`injectord --cleanup`: nothing of ours is left to
+  // resume); throws std::system_error.
+  void clear();
   std::string path() const;
 
  private:

@@ -2,16 +2,21 @@
 // One thread runs everything (API, lifetimes, signals) on one io_context.
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <memory>
 
 #include "common/duration.h"
 #include "common/version.h"
 #include "daemon/api_router.h"
 #include "daemon/delayline/kernel_queues.h"
+#include "daemon/nft/queue_rules.h"
+#include "daemon/security/api_gate.h"
 #include "daemon/tc/kernel_tc.h"
 
 namespace {
@@ -22,6 +27,10 @@ struct Options {
   std::string default_lifetime = "10m";
   std::string max_lifetime = "24h";
   std::string log_level = "info";
+  std::string allow_group;
+  std::string audit_log;
+  std::string audit_format = "text";
+  bool cleanup = false;
 };
 
 // Keeps one timer armed at the earliest fault deadline.
@@ -49,30 +58,35 @@ class ExpiryTimer {
   injector::FaultEngine& engine_;
 };
 
-int run(const Options& opt) {
-  injector::EngineConfig config{injector::parse_duration(opt.default_lifetime), injector::parse_duration(opt.max_lifetime),
-                                injector::tc::probe_capabilities()};
-  for (const auto& [feature, ok] : config.capabilities->features) {
-    spdlog::info("kernel feature {}: {}", feature, ok ? "available" : "MISSING");
-  }
-  if (config.default_lifetime > config.max_lifetime) throw std::invalid_argument("--default-lifetime exceeds --max-lifetime");
-  injector::tc::KernelTc kernel;
-  injector::Journal journal(opt.state_dir);
-  injector::FaultEngine engine(kernel, &journal, config);
-  std::optional<injector::delayline::KernelQueues> queues;
-  if (config.capabilities->has("nfnetlink_queue") && config.capabilities->has("nft_compat")) {
-    engine.attach_delay_line(&queues.emplace());
-  }
-  const auto saved = journal.load();  // before cleanup starts a new one
-  engine.cleanup_leftovers();
-  if (saved) engine.resume(*saved);
+// Who may call, and where calls are recorded. Resolved before the kernel is
+// touched, so a typo in a flag changes nothing.
+struct Access {
+  std::optional<injector::security::AllowedGroup> group;
+  std::unique_ptr<injector::security::AuditLog> audit;
+};
 
+Access open_access(const Options& opt) {
+  Access access;
+  if (!opt.allow_group.empty()) access.group = injector::security::resolve_group(opt.allow_group);
+  if (!opt.audit_log.empty()) {
+    access.audit = std::make_unique<injector::security::AuditLog>(
+        opt.audit_log, injector::security::parse_audit_format(opt.audit_format));
+  }
+  return access;
+}
+
+int serve(const Options& opt, const Access& access, injector::FaultEngine& engine) {
   boost::asio::io_context io;
   ExpiryTimer expiry(io, engine);
   injector::http::ServerOptions server_options{opt.socket};
+  std::optional<gid_t> gid;
+  if (access.group) gid = access.group->gid;
+  server_options.group = gid;
   injector::ApiRouter router(engine, {server_options.max_body_bytes});
+  const injector::security::ApiGate gate([&](const injector::http::Request& req) { return router.handle(req); },
+                                         injector::security::root_or_group(gid), access.audit.get());
   injector::http::UnixHttpServer server(io, server_options, [&](const injector::http::Request& req) {
-    auto response = router.handle(req);
+    auto response = gate.handle(req);
     spdlog::info("uid {} {} {} -> {}", req.peer.uid, req.method, req.target, response.status);
     expiry.rearm();
     return response;
@@ -90,9 +104,69 @@ int run(const Options& opt) {
     server.stop();
     io.stop();
   });
-  spdlog::info("injectord {} listening on {} (state in {})", injector::kVersion, opt.socket, opt.state_dir);
+  spdlog::info("injectord {} listening on {} (state in {}, allowed: root{})", injector::kVersion, opt.socket,
+               opt.state_dir, access.group ? " and group " + access.group->name : "");
   io.run();
   return engine.list().empty() ? 0 : 1;
+}
+
+int run(const Options& opt) {
+  const Access access = open_access(opt);
+  injector::EngineConfig config{injector::parse_duration(opt.default_lifetime), injector::parse_duration(opt.max_lifetime),
+                                injector::tc::probe_capabilities()};
+  for (const auto& [feature, ok] : config.capabilities->features) {
+    spdlog::info("kernel feature {}: {}", feature, ok ? "available" : "MISSING");
+  }
+  if (config.default_lifetime > config.max_lifetime) throw std::invalid_argument("--default-lifetime exceeds --max-lifetime");
+  injector::tc::KernelTc kernel;
+  injector::Journal journal(opt.state_dir);
+  injector::FaultEngine engine(kernel, &journal, config);
+  std::optional<injector::delayline::KernelQueues> queues;
+  if (config.capabilities->has("nfnetlink_queue") && config.capabilities->has("nft_compat")) {
+    engine.attach_delay_line(&queues.emplace());
+  }
+  const auto saved = journal.load();  // before cleanup starts a new one
+  engine.cleanup_leftovers();
+  if (saved) engine.resume(*saved);
+  return serve(opt, access, engine);
+}
+
+// Our nf_tables tables, where the kernel has nf_tables at all: without
+// nft_compat no delay line ever ran here, so a failure to list is no leftover.
+void remove_nft_tables(bool delay_line_possible) {
+  try {
+    if (!injector::nft::have_our_tables()) return;
+  } catch (const std::exception& e) {
+    if (delay_line_possible) throw;
+    spdlog::info("no nf_tables to clean ({})", e.what());
+    return;
+  }
+  spdlog::warn("removing the delay line's nf_tables tables '{}'", injector::nft::kTableName);
+  injector::nft::remove_our_tables();
+}
+
+// `injectord --cleanup`: what a crashed or killed run left (HTB roots fa17:,
+// ifbs ifbfa17-*, nf_tables tables of ours), its journal and its stale socket
+// file go; nothing is served.
+int cleanup(const Options& opt) {
+  if (injector::http::socket_in_use(opt.socket)) {
+    spdlog::error("a daemon is serving on {}: stop it (SIGTERM reverts its faults) instead of cleaning up under it",
+                  opt.socket);
+    return 1;
+  }
+  const auto caps = injector::tc::probe_capabilities();
+  injector::tc::KernelTc kernel;
+  // No journal: the engine would write a fresh one, and --cleanup removes it.
+  injector::FaultEngine engine(kernel, nullptr, injector::EngineConfig{});
+  const auto devices = engine.cleanup_leftovers();
+  remove_nft_tables(caps.has("nft_compat"));
+  injector::Journal(opt.state_dir).clear();
+  // The killed daemon's socket file: nobody answers on it (checked above).
+  struct stat st {};
+  if (::lstat(opt.socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(opt.socket.c_str());
+  spdlog::info("cleanup done: traffic control removed from {} device(s), journal in {} cleared", devices.size(),
+               opt.state_dir);
+  return 0;
 }
 
 }  // namespace
@@ -105,11 +179,19 @@ int main(int argc, char** argv) {
   app.add_option("--default-lifetime", opt.default_lifetime, "Lifetime of a fault that names none")->capture_default_str();
   app.add_option("--max-lifetime", opt.max_lifetime, "Cap on every fault's lifetime")->capture_default_str();
   app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  app.add_option("--allow-group", opt.allow_group,
+                 "Group whose members may use the API besides root; the socket is group-owned by it");
+  app.add_option("--audit-log", opt.audit_log, "Append one line per API call (who, what, result) to this file");
+  app.add_option("--audit-format", opt.audit_format, "text or json (JSON lines)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_flag("--cleanup", opt.cleanup,
+               "Remove everything of ours from the host (traffic control, ifbs, nf_tables) and the journal, then exit");
   app.set_version_flag("--version", std::string("injectord ") + injector::kVersion);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(opt.log_level));
   try {
-    return run(opt);
+    return opt.cleanup ? cleanup(opt) : run(opt);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

@@ -30,7 +30,8 @@ constexpr const char* kExitCodes =
     "  5  no such fault\n"
     "  6  conflict: traffic control or an nf_tables table that injectord does not own, or a combination the kernel refuses\n"
     "  7  the daemon failed to apply or revert (kernel error)\n"
-    "  8  the host's kernel lacks a feature the fault needs (see `injector capabilities`)\n";
+    "  8  the host's kernel lacks a feature the fault needs (see `injector capabilities`)\n"
+    "  9  the daemon refuses this user (not root nor in its --allow-group)\n";
 
 constexpr const char* kExamples =
     "Examples:\n"
@@ -79,6 +80,7 @@ constexpr std::pair<const char*, const char*> kKinds[] = {
 };
 
 int exit_for_status(int status) {
+  if (status == 403) return kForbidden;
   if (status == 404) return kNotFound;
   if (status == 409) return kConflict;
   if (status == 422) return kUnsupported;

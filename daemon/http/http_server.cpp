@@ -310,6 +310,13 @@ void prepare_path(const std::string& path) {
 
 }  // namespace
 
+bool socket_in_use(const std::string& path) {
+  struct stat st {};
+  // No file, or no socket: nobody can be serving there.
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return false;
+  return someone_listening(path);
+}
+
 struct UnixHttpServer::Impl {
   std::shared_ptr<State> state;
   // Identity of the file we bound, so stop() never unlinks a socket that
@@ -335,6 +342,10 @@ struct UnixHttpServer::Impl {
       // umask-derived mode is never usable by anyone.
       if (::chmod(path.c_str(), static_cast<mode_t>(state->options.mode)) != 0) {
         throw path_error(errno, "cannot chmod " + path);
+      }
+      // The allowed group connects through the group bits; set before listen() too.
+      if (state->options.group && ::chown(path.c_str(), static_cast<uid_t>(-1), *state->options.group) != 0) {
+        throw path_error(errno, "cannot chown " + path + " to gid " + std::to_string(*state->options.group));
       }
       state->acceptor.listen(net::socket_base::max_listen_connections);
     } catch (const boost::system::system_error& e) {

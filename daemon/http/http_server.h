@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace injector::http {
@@ -38,6 +39,7 @@ using Handler = std::function<Response(const Request&)>;
 struct ServerOptions {
   std::string socket_path;
   unsigned mode = 0660;                       // applied to the socket file
+  std::optional<gid_t> group = std::nullopt;  // the socket file's group (chown); none: ours
   std::size_t max_body_bytes = 8 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
 };
@@ -57,5 +59,9 @@ class UnixHttpServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// True when a server answers at `path` (a stale file left by a crash does
+// not count); throws std::system_error when a connect fails oddly.
+bool socket_in_use(const std::string& path);
 
 }  // namespace injector::http

@@ -41,13 +41,15 @@ class ServedDaemon : public ::testing::Test {
  protected:
   // Runs before the io thread exists: the place to set up the fake kernel.
   virtual void configure(FakeTc&) {}
+  // What the server calls: the router; a test may put a gate in front.
+  virtual injector::http::Response serve(const injector::http::Request& r) { return router.handle(r); }
 
   void SetUp() override {
     spdlog::set_level(spdlog::level::off);
     configure(tc);
     injector::http::ServerOptions options;
     options.socket_path = dir.file("d.sock");
-    server.emplace(io, options, [this](const injector::http::Request& r) { return router.handle(r); });
+    server.emplace(io, options, [this](const injector::http::Request& r) { return serve(r); });
     thread = std::thread([this] { io.run(); });
   }
   void TearDown() override {

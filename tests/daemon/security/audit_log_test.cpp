@@ -1,0 +1,141 @@
+// The audit log's summaries and lines: what an apply, an update, a revert
+// and a refused call record, in text and JSON, and that hostile values can
+// never split a line.
+
+#include "daemon/security/audit_log.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+using injector::http::Request;
+using injector::http::Response;
+using injector::security::AuditFormat;
+using injector::security::format_json;
+using injector::security::format_text;
+using injector::security::summarize;
+using nlohmann::json;
+
+// 2026-11-26T17:40:03.120Z
+const auto kWhen = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795714803120));
+
+Request request(std::string method, std::string target, std::string body = {}) {
+  return {std::move(method), std::move(target), std::move(body), {4242, 1000, 1001}};
+}
+
+TEST(AuditLog, AnApplyRecordsDeviceTargetsKindsAndTheNewId) {
+  const auto rec = summarize(
+      request("POST", "/v1/faults",
+              R"({"device": "eth0", "match": {"to": ["10.0.0.0/8", "fd00::/64"], "from": ["10.1.0.0/16"]},
+                  "impairments": {"delay": {"time_us": 1000}, "loss": {"percent": 1}}})"),
+      {201, R"({"id": "f-0123456789ab", "state": "active"})"}, kWhen);
+  EXPECT_EQ(format_text(rec),
+            "2026-11-26T17:40:03.120Z uid=1000 gid=1001 pid=4242 method=POST path=/v1/faults device=eth0 targets=3 "
+            "impairments=delay,loss status=201 fault=f-0123456789ab");
+  EXPECT_EQ(json::parse(format_json(rec)),
+            json::parse(R"({"time": "2026-11-26T17:40:03.120Z", "uid": 1000, "gid": 1001, "pid": 4242,
+                            "method": "POST", "path": "/v1/faults", "status": 201, "fault": "f-0123456789ab",
+                            "device": "eth0", "targets": 3, "impairments": ["delay", "loss"]})"));
+}
+
+TEST(AuditLog, AFailedApplyRecordsTheErrorCode) {
+  const auto rec = summarize(request("POST", "/v1/faults", R"({"device": "eth9", "match": {"to": ["10.0.0.0/8"]},
+                                                               "impairments": {"cut": {}}})"),
+                             {409, R"({"error": {"code": "conflict", "message": "..."}})"}, kWhen);
+  EXPECT_EQ(format_text(rec),
+            "2026-11-26T17:40:03.120Z uid=1000 gid=1001 pid=4242 method=POST path=/v1/faults device=eth9 targets=1 "
+            "impairments=cut status=409 error=conflict");
+}
+
+TEST(AuditLog, UpdatesAndRevertsNameTheFault) {
+  auto rec = summarize(request("PATCH", "/v1/faults/f-1", R"({"impairments": {"delay": {"time_us": 5}}})"),
+                       {200, "{}"}, kWhen);
+  EXPECT_EQ(format_text(rec),
+            "2026-11-26T17:40:03.120Z uid=1000 gid=1001 pid=4242 method=PATCH path=/v1/faults/f-1 impairments=delay "
+            "status=200 fault=f-1");
+  rec = summarize(request("DELETE", "/v1/faults"), {200, R"({"reverted": ["f-1", "f-2"]})"}, kWhen);
+  EXPECT_EQ(format_text(rec),
+            "2026-11-26T17:40:03.120Z uid=1000 gid=1001 pid=4242 method=DELETE path=/v1/faults status=200 "
+            "reverted=f-1,f-2");
+}
+
+TEST(AuditLog, ARefusedCallRecordsWhatItTried) {
+  const auto rec = summarize(request("DELETE", "/v1/faults/f-9"),
+                             {403, R"({"error": {"code": "forbidden", "message": "uid 1000 may not use injectord"}})"},
+                             kWhen);
+  EXPECT_EQ(format_text(rec),
+            "2026-11-26T17:40:03.120Z uid=1000 gid=1001 pid=4242 method=DELETE path=/v1/faults/f-9 status=403 "
+            "fault=f-9 error=forbidden");
+  const json j = json::parse(format_json(rec));
+  EXPECT_EQ(j["status"], 403);
+  EXPECT_EQ(j["error"], "forbidden");
+  EXPECT_FALSE(j.contains("reverted"));
+}
+
+TEST(AuditLog, HostileValuesAreQuotedAndBoundedNeverSplitTheLine) {
+  const std::string device = "eth0\nuid=0 status=201 " + std::string(200, 'x');
+  const auto rec = summarize(request("POST", "/v1/faults", json{{"device", device}, {"impairments", {{"a b", 1}}}}.dump()),
+                             {400, "not json"}, kWhen);
+  const std::string text = format_text(rec);
+  EXPECT_EQ(text.find('\n'), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(device="eth0\nuid=0 status=201 xxx)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(impairments="a b")"), std::string::npos) << text;
+  EXPECT_LT(text.size(), 300u) << "a 200-byte device name is cut short";
+  const std::string js = format_json(rec);
+  EXPECT_EQ(js.find('\n'), std::string::npos) << js;
+  EXPECT_EQ(json::parse(js)["device"].get<std::string>().substr(0, 5), "eth0\n");
+}
+
+TEST(AuditLog, BodiesThatAreNotJsonStillLogTheCall) {
+  const auto rec = summarize(request("POST", "/v1/faults", "{{{"), {400, ""}, kWhen);
+  EXPECT_EQ(format_text(rec),
+            "2026-11-26T17:40:03.120Z uid=1000 gid=1001 pid=4242 method=POST path=/v1/faults status=400");
+}
+
+TEST(AuditLog, AppendsOneLinePerRecordToA0600File) {
+  injector::testing::TempDir dir{"auditfile"};
+  const std::string path = dir.file("audit.log");
+  std::ofstream(path) << "an earlier line\n";
+  ::chmod(path.c_str(), 0600);
+  const auto rec = summarize(request("GET", "/v1/health"), {200, "{}"}, kWhen);
+  {
+    injector::security::AuditLog log(path, AuditFormat::text);
+    log.write(rec);
+  }
+  {
+    injector::security::AuditLog log(path, AuditFormat::json);
+    log.write(rec);
+  }
+  std::ifstream in(path);
+  std::string l1, l2, l3, extra;
+  std::getline(in, l1);
+  std::getline(in, l2);
+  std::getline(in, l3);
+  EXPECT_FALSE(std::getline(in, extra));
+  EXPECT_EQ(l1, "an earlier line");
+  EXPECT_EQ(l2, format_text(rec));
+  EXPECT_EQ(json::parse(l3)["path"], "/v1/health");
+
+  const std::string fresh = dir.file("new.log");
+  injector::security::AuditLog created(fresh, AuditFormat::text);
+  struct stat st {};
+  ASSERT_EQ(::stat(fresh.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(AuditLog, FormatNamesAndUnopenableFilesAreRefused) {
+  EXPECT_EQ(injector::security::parse_audit_format("text"), AuditFormat::text);
+  EXPECT_EQ(injector::security::parse_audit_format("json"), AuditFormat::json);
+  EXPECT_THROW(injector::security::parse_audit_format("xml"), std::invalid_argument);
+  EXPECT_THROW(injector::security::AuditLog("/nonexistent-dir/audit.log", AuditFormat::text), std::system_error);
+}
+
+}  // namespace
