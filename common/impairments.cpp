@@ -76,7 +76,8 @@ void check_flap(const FlapImpairment& fl) {
     throw FieldError(f + ".period_ms", "out of range", "100 ms to 1 h");
   }
   if (!(fl.down_pct > 0 && fl.down_pct < 100)) throw FieldError(f + ".down_pct", "out of range", "more than 0, less than 100");
-  if (fl.jitter.count() < 0 || fl.jitter * 4 > fl.period) throw FieldError(f + ".jitter_ms", "out of range", "0 to a quarter of the period");
+  // period / 4, not jitter * 4: a huge jitter would overflow and wrap to "in range".
+  if (fl.jitter.count() < 0 || fl.jitter > fl.period / 4) throw FieldError(f + ".jitter_ms", "out of range", "0 to a quarter of the period");
 }
 
 }  // namespace

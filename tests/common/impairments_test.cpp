@@ -190,6 +190,9 @@ TEST(ImpairmentsValidate, FlapBounds) {
   EXPECT_EQ(field_of(with_flap(1s, 50, 250ms)), "(valid)");  // a quarter of the period
   EXPECT_EQ(field_of(with_flap(1s, 50, 251ms)), "impairments.flap.jitter_ms");
   EXPECT_EQ(field_of(with_flap(1s, 50, -1ms)), "impairments.flap.jitter_ms");
+  // Found by fuzz/fault_spec_validator_fuzz: jitter * 4 overflowed and wrapped to a small value.
+  EXPECT_EQ(field_of(with_flap(1s, 50, std::chrono::milliseconds::max())), "impairments.flap.jitter_ms");
+  EXPECT_EQ(field_of(with_flap(1h, 50, std::chrono::milliseconds::max() / 4 + 1ms)), "impairments.flap.jitter_ms");
 }
 
 TEST(ImpairmentsValidate, BandwidthBounds) {
