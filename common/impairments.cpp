@@ -43,6 +43,8 @@ void check_loss(const LossImpairment& l) {
   check_pct(l.correlation_pct, f + ".correlation_pct");
   if (l.gilbert_elliott) {
     if (l.percent > 0) throw FieldError(f + ".percent", "random loss and a Gilbert-Elliott model at once", "one of them");
+    // Nor a negative or NaN one, which "> 0" lets through: with a model, percent is 0 or absent.
+    if (l.percent != 0) throw FieldError(f + ".percent", "is " + std::to_string(l.percent), "0 or absent with gilbert_elliott");
     const auto& ge = *l.gilbert_elliott;
     check_pct(ge.p_pct, f + ".gilbert_elliott.p_pct", false);
     check_pct(ge.r_pct, f + ".gilbert_elliott.r_pct");

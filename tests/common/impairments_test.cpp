@@ -130,6 +130,22 @@ TEST(ImpairmentsValidate, GilbertElliott) {
   EXPECT_EQ(field_of(imp), "impairments.loss.gilbert_elliott.good_loss_pct");
 }
 
+// Found by fuzz/fault_spec_validator_fuzz: beside a model, "percent > 0" was the
+// only check, so a negative or NaN random loss passed (the API took -5).
+TEST(ImpairmentsValidate, GilbertElliottRefusesNegativeOrNaNPercent) {
+  Impairments imp = with_loss(0);
+  imp.loss->gilbert_elliott = GilbertElliott{1, 10, 70, 0};
+  imp.loss->percent = -5;
+  EXPECT_EQ(field_of(imp), "impairments.loss.percent");
+  imp.loss->percent = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(field_of(imp), "impairments.loss.percent");
+  imp.loss->percent = -0.0;
+  EXPECT_EQ(field_of(imp), "(valid)");
+  EXPECT_EQ(field_of(injector::impairments_from_json(
+                json::parse(R"({"loss": {"percent": -5, "gilbert_elliott": {"p_pct": 1}}})"))),
+            "impairments.loss.percent");
+}
+
 TEST(ImpairmentsValidate, DuplicateAndCorrupt) {
   Impairments imp;
   imp.duplicate = ChanceImpairment{2, 0};
