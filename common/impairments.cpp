@@ -59,6 +59,9 @@ void check_reorder(const ReorderImpairment& r, const Impairments& imp) {
   const std::string f = "impairments.reorder";
   check_pct(r.percent, f + ".percent", false);
   check_pct(r.correlation_pct, f + ".correlation_pct");
+  if (r.gap > ReorderImpairment::kMaxGap) {
+    throw FieldError(f + ".gap", std::to_string(r.gap) + " packets", "0 to " + std::to_string(ReorderImpairment::kMaxGap));
+  }
   if (!imp.delay || imp.delay->time.count() == 0) {
     throw FieldError(f, "reordering sends some packets ahead of delayed ones, and there is no delay",
                      "add impairments.delay with time_us > 0");

@@ -176,6 +176,20 @@ TEST(ImpairmentsValidate, ReorderNeedsDelay) {
   EXPECT_EQ(field_of(imp), "impairments.reorder.correlation_pct");
 }
 
+// Found by fuzz/fault_spec_validator_fuzz: validate() took any gap, so the CLI
+// sent a --gap the daemon's decoder (0 to 1,000,000) then refused.
+TEST(ImpairmentsValidate, ReorderGapHasTheDecodersLimit) {
+  Impairments imp;
+  imp.delay = DelayImpairment{10ms, 0us, 0, Distribution::none};
+  imp.reorder = ReorderImpairment{25, 0, ReorderImpairment::kMaxGap};
+  EXPECT_EQ(field_of(imp), "(valid)");
+  EXPECT_EQ(injector::impairments_from_json(injector::to_json(imp)), imp);
+  imp.reorder->gap = ReorderImpairment::kMaxGap + 1;
+  EXPECT_EQ(field_of(imp), "impairments.reorder.gap");
+  imp.reorder->gap = std::numeric_limits<std::uint32_t>::max();
+  EXPECT_EQ(field_of(imp), "impairments.reorder.gap");
+}
+
 TEST(ImpairmentsValidate, CutCombinedWithAnythingNamesCut) {
   auto cut_plus = [](Impairments imp) {
     imp.cut = CutImpairment{};
