@@ -10,6 +10,10 @@
 //  - it survives the wire: the daemon's strict decoder takes to_json(spec)
 //    and gives back the same spec, so the CLI and the daemon agree on what is
 //    valid (SpecLimits: "both reject the same things").
+//
+// The seeds in fuzz/corpus/fault_spec_validator_fuzz/ are inputs picked from a
+// run, named for what spec() below builds from them; changing spec() changes
+// what they decode to (they still work as seeds, just under a stale name).
 
 #include <fuzzer/FuzzedDataProvider.h>
 
