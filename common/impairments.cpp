@@ -43,6 +43,8 @@ void check_loss(const LossImpairment& l) {
   check_pct(l.correlation_pct, f + ".correlation_pct");
   if (l.gilbert_elliott) {
     if (l.percent > 0) throw FieldError(f + ".percent", "random loss and a Gilbert-Elliott model at once", "one of them");
+    // Nor a negative or NaN one, which "> 0" lets through: with a model, percent is 0 or absent.
+    if (l.percent != 0) throw FieldError(f + ".percent", "is " + std::to_string(l.percent), "0 or absent with gilbert_elliott");
     const auto& ge = *l.gilbert_elliott;
     check_pct(ge.p_pct, f + ".gilbert_elliott.p_pct", false);
     check_pct(ge.r_pct, f + ".gilbert_elliott.r_pct");
@@ -57,6 +59,9 @@ void check_reorder(const ReorderImpairment& r, const Impairments& imp) {
   const std::string f = "impairments.reorder";
   check_pct(r.percent, f + ".percent", false);
   check_pct(r.correlation_pct, f + ".correlation_pct");
+  if (r.gap > ReorderImpairment::kMaxGap) {
+    throw FieldError(f + ".gap", std::to_string(r.gap) + " packets", "0 to " + std::to_string(ReorderImpairment::kMaxGap));
+  }
   if (!imp.delay || imp.delay->time.count() == 0) {
     throw FieldError(f, "reordering sends some packets ahead of delayed ones, and there is no delay",
                      "add impairments.delay with time_us > 0");
@@ -76,7 +81,8 @@ void check_flap(const FlapImpairment& fl) {
     throw FieldError(f + ".period_ms", "out of range", "100 ms to 1 h");
   }
   if (!(fl.down_pct > 0 && fl.down_pct < 100)) throw FieldError(f + ".down_pct", "out of range", "more than 0, less than 100");
-  if (fl.jitter.count() < 0 || fl.jitter * 4 > fl.period) throw FieldError(f + ".jitter_ms", "out of range", "0 to a quarter of the period");
+  // period / 4, not jitter * 4: a huge jitter would overflow and wrap to "in range".
+  if (fl.jitter.count() < 0 || fl.jitter > fl.period / 4) throw FieldError(f + ".jitter_ms", "out of range", "0 to a quarter of the period");
 }
 
 }  // namespace

@@ -55,6 +55,8 @@ struct ReorderImpairment {
   double percent = 0;  // sent at once, ahead of the delayed ones
   double correlation_pct = 0;
   std::uint32_t gap = 0;  // reorder every gap-th packet instead (0: by probability)
+  // One limit for validate() and the JSON decoder, so the CLI refuses what the daemon would.
+  static constexpr std::uint32_t kMaxGap = 1'000'000;
   friend bool operator==(const ReorderImpairment&, const ReorderImpairment&) = default;
 };
 

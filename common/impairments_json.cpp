@@ -53,7 +53,7 @@ ReorderImpairment reorder_from(const json& j) {
   ReorderImpairment o;
   o.percent = r.number("percent", 0);
   o.correlation_pct = r.number("correlation_pct", 0);
-  o.gap = static_cast<std::uint32_t>(r.integer("gap", 0, 0, 1'000'000));
+  o.gap = static_cast<std::uint32_t>(r.integer("gap", 0, 0, ReorderImpairment::kMaxGap));
   r.reject_unknown("percent, correlation_pct, gap");
   return o;
 }

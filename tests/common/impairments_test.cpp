@@ -130,6 +130,22 @@ TEST(ImpairmentsValidate, GilbertElliott) {
   EXPECT_EQ(field_of(imp), "impairments.loss.gilbert_elliott.good_loss_pct");
 }
 
+// Found by fuzz/fault_spec_validator_fuzz: beside a model, "percent > 0" was the
+// only check, so a negative or NaN random loss passed (the API took -5).
+TEST(ImpairmentsValidate, GilbertElliottRefusesNegativeOrNaNPercent) {
+  Impairments imp = with_loss(0);
+  imp.loss->gilbert_elliott = GilbertElliott{1, 10, 70, 0};
+  imp.loss->percent = -5;
+  EXPECT_EQ(field_of(imp), "impairments.loss.percent");
+  imp.loss->percent = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(field_of(imp), "impairments.loss.percent");
+  imp.loss->percent = -0.0;
+  EXPECT_EQ(field_of(imp), "(valid)");
+  EXPECT_EQ(field_of(injector::impairments_from_json(
+                json::parse(R"({"loss": {"percent": -5, "gilbert_elliott": {"p_pct": 1}}})"))),
+            "impairments.loss.percent");
+}
+
 TEST(ImpairmentsValidate, DuplicateAndCorrupt) {
   Impairments imp;
   imp.duplicate = ChanceImpairment{2, 0};
@@ -158,6 +174,20 @@ TEST(ImpairmentsValidate, ReorderNeedsDelay) {
   EXPECT_EQ(field_of(imp), "impairments.reorder.percent");
   imp.reorder = ReorderImpairment{25, 150, 0};
   EXPECT_EQ(field_of(imp), "impairments.reorder.correlation_pct");
+}
+
+// Found by fuzz/fault_spec_validator_fuzz: validate() took any gap, so the CLI
+// sent a --gap the daemon's decoder (0 to 1,000,000) then refused.
+TEST(ImpairmentsValidate, ReorderGapHasTheDecodersLimit) {
+  Impairments imp;
+  imp.delay = DelayImpairment{10ms, 0us, 0, Distribution::none};
+  imp.reorder = ReorderImpairment{25, 0, ReorderImpairment::kMaxGap};
+  EXPECT_EQ(field_of(imp), "(valid)");
+  EXPECT_EQ(injector::impairments_from_json(injector::to_json(imp)), imp);
+  imp.reorder->gap = ReorderImpairment::kMaxGap + 1;
+  EXPECT_EQ(field_of(imp), "impairments.reorder.gap");
+  imp.reorder->gap = std::numeric_limits<std::uint32_t>::max();
+  EXPECT_EQ(field_of(imp), "impairments.reorder.gap");
 }
 
 TEST(ImpairmentsValidate, CutCombinedWithAnythingNamesCut) {
@@ -190,6 +220,9 @@ TEST(ImpairmentsValidate, FlapBounds) {
   EXPECT_EQ(field_of(with_flap(1s, 50, 250ms)), "(valid)");  // a quarter of the period
   EXPECT_EQ(field_of(with_flap(1s, 50, 251ms)), "impairments.flap.jitter_ms");
   EXPECT_EQ(field_of(with_flap(1s, 50, -1ms)), "impairments.flap.jitter_ms");
+  // Found by fuzz/fault_spec_validator_fuzz: jitter * 4 overflowed and wrapped to a small value.
+  EXPECT_EQ(field_of(with_flap(1s, 50, std::chrono::milliseconds::max())), "impairments.flap.jitter_ms");
+  EXPECT_EQ(field_of(with_flap(1h, 50, std::chrono::milliseconds::max() / 4 + 1ms)), "impairments.flap.jitter_ms");
 }
 
 TEST(ImpairmentsValidate, BandwidthBounds) {
