@@ -28,9 +28,11 @@ double pct(const std::string& text, const char* flag) {
 std::uint32_t gap_value(const std::string& text) {
   std::uint32_t gap = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), gap);
+  const std::string allowed = "0 to " + std::to_string(ReorderImpairment::kMaxGap);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    throw FieldError("--gap", "'" + text + "' is not a whole number of packets", "0 to 4294967295");
+    throw FieldError("--gap", "'" + text + "' is not a whole number of packets", allowed);
   }
+  if (gap > ReorderImpairment::kMaxGap) throw FieldError("--gap", "'" + text + "' is too large", allowed);
   return gap;
 }
 
