@@ -64,6 +64,7 @@ struct Row {
   int rate;
   LoadResult r;
   std::uint64_t overruns;
+  delayline::Lateness late;  // the delay line's own release lateness over the run
 };
 
 bool sustained(const Row& row, double base_p50, double bound) {
@@ -87,8 +88,9 @@ void print_header(const Options& o) {
               "  it includes the forwarding to b that its verdicts run in its own context\n");
   std::printf("machine us/pkt: all CPUs' busy time per packet (the whole path, sender and receiver included;\n"
               "  other work on the machine too); added: minus the undelayed run's figure\n");
-  std::printf("%-9s %8s %8s %8s %7s %8s %8s %8s %7s %8s %8s %8s %6s\n", "backend", "rate/s", "sent/s", "recv",
-              "loss%", "p50err", "p99err", "maxerr", "line%", "line", "machine", "added", "ovr");
+  std::printf("late50/late99: the delay line's own release lateness (us, upper bound: power-of-two buckets)\n");
+  std::printf("%-9s %8s %8s %8s %7s %8s %8s %8s %7s %8s %6s %6s %8s %8s %6s\n", "backend", "rate/s", "sent/s", "recv",
+              "loss%", "p50err", "p99err", "maxerr", "line%", "line", "late50", "late99", "machine", "added", "ovr");
 }
 
 void print_row(const Row& row, const Row& base) {
@@ -99,9 +101,10 @@ void print_row(const Row& row, const Row& base) {
               100.0 * static_cast<double>(r.sent - r.received) / pkts, r.p50_ms - off, r.p99_ms - off, r.max_ms - off);
   if (row.kind == Kind::delayline) {
     const double line = r.process_cpu_s - r.load_cpu_s;
-    std::printf("%7.1f %8.2f ", 100 * line / r.seconds, line / pkts * 1e6);
+    std::printf("%7.1f %8.2f %6.0f %6.0f ", 100 * line / r.seconds, line / pkts * 1e6, row.late.quantile_us(0.5),
+                row.late.quantile_us(0.99));
   } else {
-    std::printf("%7s %8s ", "-", "-");
+    std::printf("%7s %8s %6s %6s ", "-", "-", "-", "-");
   }
   std::printf("%8.2f %8.2f %6lu\n", machine, machine - base_machine, static_cast<unsigned long>(row.overruns));
   std::fflush(stdout);
@@ -111,15 +114,17 @@ void print_row(const Row& row, const Row& base) {
 std::vector<Row> run_rate(const testing::ThreeSiteLab& lab, Impairer& imp, int rate, const std::vector<Kind>& order,
                           double seconds) {
   std::vector<Row> rows;
-  rows.push_back({Kind::none, rate, run_load(lab, rate, seconds), 0});
+  rows.push_back({Kind::none, rate, run_load(lab, rate, seconds), 0, {}});
   print_row(rows[0], rows[0]);
   for (Kind k : order) {
     imp.install(k);
     const std::uint64_t ovr0 = imp.overruns();
+    const auto late0 = imp.lateness();
     LoadResult r = run_load(lab, rate, seconds);
     const std::uint64_t ovr = imp.overruns() - ovr0;
+    const auto late = imp.lateness().since(late0);
     imp.remove();
-    rows.push_back({k, rate, r, ovr});
+    rows.push_back({k, rate, r, ovr, late});
     print_row(rows.back(), rows[0]);
   }
   return rows;
@@ -143,12 +148,11 @@ void print_summary(const std::vector<std::vector<Row>>& all, const Options& o) {
     if (rows.size() != 3) continue;
     const Row& d = rows[1].kind == Kind::delayline ? rows[1] : rows[2];
     const Row& n = rows[1].kind == Kind::netem ? rows[1] : rows[2];
-    const double base = machine_us(rows[0].r), dc = machine_us(d.r) - base, nc = machine_us(n.r) - base;
-    std::printf("  %d pkt/s: p50/p99 error delayline %.3f/%.3f ms, netem %.3f/%.3f ms; "
-                "added machine CPU/pkt delayline %.2f us, netem %.2f us (ratio %.1f)\n",
-                d.rate, d.r.p50_ms - 50 - rows[0].r.p50_ms, d.r.p99_ms - 50 - rows[0].r.p50_ms,
-                n.r.p50_ms - 50 - rows[0].r.p50_ms, n.r.p99_ms - 50 - rows[0].r.p50_ms, dc, nc,
-                nc > 0 ? dc / nc : 0.0);
+    const double off = 50 + rows[0].r.p50_ms, dm = machine_us(d.r), nm = machine_us(n.r);
+    std::printf("  %d pkt/s: p50/p99 error delayline %.3f/%.3f ms, netem %.3f/%.3f ms; machine CPU/pkt delayline "
+                "%.2f us, netem %.2f us (ratio %.2f; undelayed %.2f us)\n",
+                d.rate, d.r.p50_ms - off, d.r.p99_ms - off, n.r.p50_ms - off, n.r.p99_ms - off, dm, nm,
+                nm > 0 ? dm / nm : 0.0, machine_us(rows[0].r));
   }
 }
 

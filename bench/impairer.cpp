@@ -123,4 +123,6 @@ std::string Impairer::netem_unavailable() {
 
 std::uint64_t Impairer::overruns() const { return line_ ? line_->receive_overruns() : 0; }
 
+delayline::Lateness Impairer::lateness() const { return line_ ? line_->release_lateness() : delayline::Lateness{}; }
+
 }  // namespace injector::bench

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/delayline/lateness.h"
 #include "support/netns.h"
 
 namespace injector::delayline {
@@ -35,6 +36,8 @@ class Impairer {
   std::string netem_unavailable();
   // Packets the delay line could not receive (socket overruns) so far.
   std::uint64_t overruns() const;
+  // The delay line's own release lateness so far (empty before its first use).
+  delayline::Lateness lateness() const;
 
  private:
   template <class F>
