@@ -1,5 +1,6 @@
 #include "daemon/delayline/delay_line.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "daemon/delayline/delay_model.h"
+#include "daemon/delayline/fd.h"
 #include "daemon/delayline/nfqueue_socket.h"
 #include "daemon/delayline/packet_io.h"
 #include "daemon/delayline/release_queue.h"
@@ -31,24 +33,6 @@ namespace {
 // between two reads. Without it the kernel, not our drop-tail, would drop.
 constexpr std::uint32_t kKernelHeadroom = 1024;
 constexpr std::size_t kReadBatch = 512;  // packets per read round, so due releases are not starved
-
-[[noreturn]] void throw_errno(const std::string& what) {
-  throw std::runtime_error("delay line: " + what + ": " + std::strerror(errno) + " (errno " + std::to_string(errno) + ")");
-}
-
-class Fd {
- public:
-  explicit Fd(int fd, const char* what) : fd_(fd) {
-    if (fd_ < 0) throw_errno(what);
-  }
-  ~Fd() { close(fd_); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::int64_t now_ns() {
   timespec ts{};
@@ -256,13 +240,20 @@ struct DelayLine::Impl {
 
   void release_due() {
     const std::int64_t now = now_ns();
+    release_times.clear();
     for (auto& [num, q] : queues) {
       due.clear();
       q->held.pop_due(now, due);
-      for (auto& r : due) release(*q, r);
+      for (auto& r : due) {
+        release(*q, r);
+        release_times.push_back(r.release_ns);
+      }
     }
     due.clear();
     sock.flush();
+    if (release_times.empty()) return;
+    const std::int64_t sent = now_ns();  // after the send: the forwarding it triggers counts as late
+    for (auto t : release_times) lateness.record(sent - t);
   }
 
   void arm_timer() {
@@ -303,6 +294,7 @@ struct DelayLine::Impl {
   }
 
   void run() {
+    pthread_setname_np(pthread_self(), "delayline");  // so top, ps -L and perf can tell it apart
     while (!stop) {
       try {
         loop_once();
@@ -323,6 +315,8 @@ struct DelayLine::Impl {
   PacketHandler handler;
   std::map<std::uint16_t, std::unique_ptr<Queue>> queues;  // worker thread only
   std::vector<Released> due;
+  std::vector<std::int64_t> release_times;  // of the round's released packets
+  LatenessRecorder lateness;
   std::int64_t armed_ns = -1;
   std::uint32_t rcvbuf = QueueOptions{}.socket_buffer;
   std::atomic<bool> stop{false};
@@ -390,5 +384,7 @@ QueueCounters DelayLine::counters(std::uint16_t queue) const {
 }
 
 std::uint64_t DelayLine::receive_overruns() const { return impl_->overruns.load(std::memory_order_relaxed); }
+
+Lateness DelayLine::release_lateness() const { return impl_->lateness.snapshot(); }
 
 }  // namespace injector::delayline

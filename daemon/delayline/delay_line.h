@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "common/impairments.h"
+#include "daemon/delayline/lateness.h"
 
 namespace injector::delayline {
 
@@ -62,6 +63,9 @@ class DelayLine {
   // Times the kernel could not queue to us because our receive buffer was full
   // (ENOBUFS): packets lost before any queue saw them, so in no QueueCounters.
   std::uint64_t receive_overruns() const;
+  // How late verdicts went out against their release times, every queue
+  // together, since the line started (early releases by remove() not counted).
+  Lateness release_lateness() const;
 
  private:
   struct Impl;
