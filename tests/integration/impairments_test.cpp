@@ -57,14 +57,24 @@ TEST_F(Impair, UpdateChangesTheCapInPlace) {
 }
 
 // Lengths of the complete runs of equal values (the first and last runs are cut short, so dropped).
+// A run of one or two probes is a lone late or lost echo on a busy machine, not
+// a phase (the shortest phase here is 30 probes): it is merged into its neighbours.
 std::vector<std::pair<bool, int>> inner_runs(const std::vector<bool>& samples) {
   std::vector<std::pair<bool, int>> runs;
   for (bool s : samples) {
     if (runs.empty() || runs.back().first != s) runs.push_back({s, 0});
     ++runs.back().second;
   }
-  if (runs.size() >= 2) runs.erase(runs.begin()), runs.pop_back();
-  return runs;
+  std::vector<std::pair<bool, int>> merged;
+  for (const auto& run : runs) {
+    if (!merged.empty() && (run.second <= 2 || merged.back().first == run.first)) {
+      merged.back().second += run.second;
+    } else {
+      merged.push_back(run);
+    }
+  }
+  if (merged.size() >= 2) merged.erase(merged.begin()), merged.pop_back();
+  return merged;
 }
 
 TEST_F(Impair, FlapAlternatesOnItsSchedule) {
