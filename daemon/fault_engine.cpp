@@ -33,60 +33,6 @@ std::vector<Direction> sides_of(Direction d) {
 FaultEngine::FaultEngine(tc::TcBackend& backend, Journal* journal, EngineConfig config, Clock clock)
     : backend_(backend), journal_(journal), config_(config), clock_(std::move(clock)) {}
 
-std::vector<int> FaultEngine::cleanup_leftovers() {
-  // Ingress first: removing an ifb takes its root with it.
-  std::vector<int> cleaned = backend_.devices_with_our_ifb();
-  for (int ifindex : cleaned) {
-    spdlog::warn("removing the ingress redirect and ifb left by a previous run on ifindex {}", ifindex);
-    backend_.remove_ingress(ifindex);
-  }
-  for (int ifindex : backend_.devices_with_our_root()) {
-    spdlog::warn("removing traffic control left by a previous run on ifindex {}", ifindex);
-    backend_.remove_root(ifindex);
-    cleaned.push_back(ifindex);
-  }
-  if (queues_ && queues_->has_leftovers()) {
-    spdlog::warn("removing the delay line's nf_tables rules left by a previous run");
-    queues_->remove_leftovers();
-  }
-  record();
-  return cleaned;
-}
-
-std::vector<std::string> FaultEngine::resume(const nlohmann::json& saved) {
-  std::vector<std::string> resumed;
-  if (!saved.contains("faults") || !saved["faults"].is_array()) return resumed;
-  const auto now = std::chrono::system_clock::now();
-  for (const auto& entry : saved["faults"]) {
-    const std::string id = entry.value("id", "");
-    try {
-      const std::chrono::system_clock::time_point expires{
-          std::chrono::milliseconds(entry.at("expires_at_unix_ms").get<std::int64_t>())};
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(expires - now);
-      if (left.count() <= 0) {
-        spdlog::info("not resuming fault {}: its lifetime ended while the daemon was down", id);
-        continue;
-      }
-      std::optional<std::chrono::milliseconds> lease_left;
-      if (entry.contains("lease_expires_at_unix_ms")) {
-        const std::chrono::system_clock::time_point lease_end{
-            std::chrono::milliseconds(entry["lease_expires_at_unix_ms"].get<std::int64_t>())};
-        lease_left = std::chrono::duration_cast<std::chrono::milliseconds>(lease_end - now);
-        if (lease_left->count() <= 0) {
-          spdlog::info("not resuming fault {}: its lease ended while the daemon was down", id);
-          continue;
-        }
-      }
-      apply_as(fault_spec_from_json(entry.at("spec")), id, left, lease_left);
-      resumed.push_back(id);
-      spdlog::info("resumed fault {} for the {} left of its lifetime", id, format_duration(left));
-    } catch (const std::exception& e) {
-      spdlog::error("could not resume fault {}: {}", id, e.what());
-    }
-  }
-  return resumed;
-}
-
 std::chrono::milliseconds FaultEngine::resolve_lifetime(std::chrono::milliseconds asked) const {
   if (asked.count() == 0) return config_.default_lifetime;
   if (asked > config_.max_lifetime) {
@@ -113,49 +59,6 @@ int FaultEngine::allocate_slot(int ifindex, Backend backend) const {
                      "revert some faults first");
   }
   return slot;
-}
-
-bool FaultEngine::has_delay_line() const {
-  if (!queues_) return false;
-  if (!config_.capabilities) return true;
-  return config_.capabilities->has("nfnetlink_queue") && config_.capabilities->has("nft_compat");
-}
-
-// auto: netem where the kernel has it and allows the combination; the delay
-// line where it does not; traffic control alone for what needs no netem.
-Backend FaultEngine::choose_backend(const FaultSpec& spec, int ifindex) const {
-  const Impairments& imp = spec.impairments;
-  const bool want_netem = spec.backend == Backend::netem;
-  if (spec.backend == Backend::delayline) {
-    require_delay_line(spec);
-    return Backend::delayline;
-  }
-  const bool kernel_netem = !config_.capabilities || config_.capabilities->has("sch_netem");
-  if (!want_netem && imp.needs_netem() && has_delay_line()) {
-    if (!kernel_netem) return (require_delay_line(spec), Backend::delayline);
-    if (netem_mix_conflict(ifindex, spec.direction, imp, "")) return (require_delay_line(spec), Backend::delayline);
-  }
-  require_kernel_features(tc::plan_slot(imp, false), spec.direction);
-  require_kernel_features(tc::plan_slot(imp, imp.flap.has_value()), spec.direction);
-  if (auto other = netem_mix_conflict(ifindex, spec.direction, imp, "")) {
-    throw ConflictError("the kernel refuses a duplicating netem next to any other netem on the same device, and " +
-                        *other + " already holds a netem on it; revert it, apply the two faults on different " +
-                        "devices, or use --backend delayline");
-  }
-  return Backend::netem;
-}
-
-void FaultEngine::require_delay_line(const FaultSpec& spec) const {
-  if (!has_delay_line()) {
-    throw UnsupportedError(
-        "the delay line needs nfnetlink_queue and the xtables NFQUEUE target through nf_tables (nft_compat), "
-        "which this kernel lacks (see `injector capabilities`)");
-  }
-  if (spec.impairments.duplicate && spec.direction != Direction::egress) {
-    throw UnsupportedError(
-        "the delay line duplicates on egress only: a copy can be sent out, not received; use --direction egress "
-        "or the netem backend");
-  }
 }
 
 const Fault& FaultEngine::apply(FaultSpec spec) {
@@ -327,48 +230,6 @@ std::optional<SteadyTime> FaultEngine::next_deadline() const {
   return next;
 }
 
-void FaultEngine::require_kernel_features(const tc::SlotPlan& plan, Direction direction) const {
-  if (!config_.capabilities) return;
-  const auto& caps = *config_.capabilities;
-  auto need = [&](const char* feature, const std::string& what) {
-    if (!caps.has(feature)) {
-      throw UnsupportedError(std::string("this kernel has no ") + feature + ", which " + what +
-                             " needs (see `injector capabilities`)");
-    }
-  };
-  need("sch_htb", "every fault");
-  need("cls_u32", "every fault");
-  if (plan.leaf == tc::LeafKind::netem) need("sch_netem", "delay, loss, duplicate, corrupt and reorder");
-  if (plan.leaf == tc::LeafKind::blackhole) need("sch_blackhole", "a cut or a flap");
-  if (direction != Direction::egress) {
-    need("sch_ingress", "an ingress fault");
-    need("ifb", "an ingress fault");
-    need("act_mirred", "an ingress fault");
-  }
-}
-
-// The ingress side of every fault on a device shares the ifb's tree, the egress
-// side the device's: faults on the same device and a common side share a tree.
-// Judged on each fault's up-state plan: a flap holds its netem half of the time.
-// Returns the id of a netem fault the kernel would refuse to mix with this one.
-std::optional<std::string> FaultEngine::netem_mix_conflict(int ifindex, Direction direction,
-                                                           const Impairments& impairments,
-                                                           const std::string& except_id) const {
-  const tc::SlotPlan plan = tc::plan_slot(impairments, false);
-  if (plan.leaf != tc::LeafKind::netem) return std::nullopt;
-  auto shares_tree = [&](const Fault& f) {
-    if (f.ifindex != ifindex || f.backend != Backend::netem) return false;
-    return direction == Direction::both || f.spec.direction == Direction::both || f.spec.direction == direction;
-  };
-  for (const auto& [id, f] : faults_) {
-    if (id == except_id || !shares_tree(f)) continue;
-    const tc::SlotPlan other = tc::plan_slot(f.spec.impairments, false);
-    if (other.leaf != tc::LeafKind::netem) continue;
-    if (plan.netem.duplicate > 0 || other.netem.duplicate > 0) return id;
-  }
-  return std::nullopt;
-}
-
 // Down for down_pct of the period, up for the rest. The schedule itself
 // advances without jitter (so jitter never accumulates); each switch lands
 // within +/- jitter of it, so a flap does not beat in step with a retry timer.
@@ -531,29 +392,6 @@ std::vector<const Fault*> FaultEngine::list() const {
   std::vector<const Fault*> out;
   for (const auto& [id, f] : faults_) out.push_back(&f);
   return out;
-}
-
-void FaultEngine::record() {
-  if (!journal_) return;
-  nlohmann::json faults = nlohmann::json::array();
-  for (const auto& [id, f] : faults_) {
-    nlohmann::json placed = nlohmann::json::array();
-    for (const auto& p : f.placements) {
-      placed.push_back({{"side", to_string(p.side)}, {"ifindex", p.ifindex}, {"queue", p.queue}});
-    }
-    nlohmann::json entry = {{"id", id}, {"ifindex", f.ifindex}, {"slot", f.slot}, {"backend", to_string(f.backend)},
-                      {"spec", to_json(f.spec)},
-                      {"placements", placed},
-                      {"expires_at_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 f.expires_at.time_since_epoch()).count()}};
-    if (f.lease_deadline) {
-      const auto lease_end = std::chrono::system_clock::now() + (*f.lease_deadline - clock_());
-      entry["lease_expires_at_unix_ms"] =
-          std::chrono::duration_cast<std::chrono::milliseconds>(lease_end.time_since_epoch()).count();
-    }
-    faults.push_back(std::move(entry));
-  }
-  journal_->save({{"version", 1}, {"faults", faults}, {"devices", devices_.to_json()}});
 }
 
 }  // namespace injector
