@@ -1,5 +1,7 @@
 #include "daemon/api_router.h"
 
+#include <charconv>
+
 #include <spdlog/spdlog.h>
 
 #include "common/fault_json.h"
@@ -184,10 +186,60 @@ http::Response ApiRouter::health() const {
                        {"max_targets", SpecLimits::kMaxTargets}}}});
 }
 
+namespace {
+
+std::string percent_decoded(std::string_view text, const std::string& field) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] != '%') {
+      out += text[i];
+    } else {
+      unsigned value = 0;
+      const auto* first = text.data() + i + 1;
+      if (i + 2 >= text.size() || std::from_chars(first, first + 2, value, 16).ptr != first + 2) {
+        throw FieldError(field, "bad percent-encoding", "%XX with two hex digits");
+      }
+      out += static_cast<char>(value);
+      i += 2;
+    }
+  }
+  return out;
+}
+
+// "?label=team%3Dpay&label=drill%3Dgd" -> {team: pay, drill: gd}. Every
+// label must match; anything but `label` is refused, naming it.
+std::map<std::string, std::string> label_filter(const std::string& target) {
+  std::map<std::string, std::string> labels;
+  const auto q = target.find('?');
+  if (q == std::string::npos) return labels;
+  std::string_view query(target);
+  query.remove_prefix(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view param = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (param.empty()) continue;
+    const auto eq = param.find('=');
+    const std::string name = percent_decoded(param.substr(0, eq), "query");
+    if (name != "label" || eq == std::string_view::npos) {
+      throw FieldError("query." + name, "unknown query parameter", "label=KEY=VALUE (repeatable)");
+    }
+    labels.insert(parse_label(percent_decoded(param.substr(eq + 1), "query.label")));
+  }
+  return labels;
+}
+
+}  // namespace
+
 http::Response ApiRouter::faults(const http::Request& request) {
+  const auto labels = label_filter(request.target);
   if (request.method == "GET") {
     json list = json::array();
-    for (const Fault* f : engine_.list()) list.push_back(fault_json(*f));
+    for (const Fault* f : engine_.list()) {
+      if (has_labels(*f, labels)) list.push_back(fault_json(*f));
+    }
     return reply(200, {{"faults", list}});
   }
   if (request.method == "POST") {
@@ -198,7 +250,7 @@ http::Response ApiRouter::faults(const http::Request& request) {
     const Fault& f = engine_.apply(fault_spec_from_json(body));
     return reply(201, fault_json(f));
   }
-  if (request.method == "DELETE") return reply(200, {{"reverted", engine_.revert_all()}});
+  if (request.method == "DELETE") return reply(200, {{"reverted", engine_.revert_labelled(labels)}});
   return method_not_allowed(request.method, "GET, POST, DELETE");
 }
 

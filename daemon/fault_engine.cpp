@@ -167,9 +167,21 @@ void FaultEngine::revert(const std::string& id) {
 
 // One fault that will not go must not keep the others in place: try every
 // one, then report the first failure.
-std::vector<std::string> FaultEngine::revert_all() {
+std::vector<std::string> FaultEngine::revert_all() { return revert_labelled({}); }
+
+bool has_labels(const Fault& f, const std::map<std::string, std::string>& labels) {
+  for (const auto& [key, value] : labels) {
+    auto it = f.spec.labels.find(key);
+    if (it == f.spec.labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> FaultEngine::revert_labelled(const std::map<std::string, std::string>& labels) {
   std::vector<std::string> ids, reverted;
-  for (const auto& [id, f] : faults_) ids.push_back(id);
+  for (const auto& [id, f] : faults_) {
+    if (has_labels(f, labels)) ids.push_back(id);
+  }
   std::exception_ptr first_error;
   for (const auto& id : ids) {
     try {

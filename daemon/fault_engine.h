@@ -73,6 +73,9 @@ struct Fault {
   std::optional<SteadyTime> lease_deadline;  // a held fault: reverted unless renewed by then
 };
 
+// True when the fault carries every one of these labels (an empty set matches all).
+bool has_labels(const Fault& f, const std::map<std::string, std::string>& labels);
+
 class FaultEngine {
  public:
   using Clock = std::function<SteadyTime()>;
@@ -95,6 +98,8 @@ class FaultEngine {
   const Fault& apply(FaultSpec spec);
   void revert(const std::string& id);  // throws NotFoundError
   std::vector<std::string> revert_all();
+  // Reverts every fault carrying all of these labels (revert_all's rules).
+  std::vector<std::string> revert_labelled(const std::map<std::string, std::string>& labels);
 
   // Changes a live fault's impairments (and, if given, restarts its lifetime)
   // in place: no revert in between. Match and device stay as they are.

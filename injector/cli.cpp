@@ -1,6 +1,7 @@
 #include "injector/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -96,6 +97,25 @@ int call(const Common& c, const char* method, const std::string& target, const s
   if (result.status >= 200 && result.status < 300 && !answer.is_discarded()) return kOk;
   err << "injector: error: " << describe_error(answer, result.status) << "\n";
   return exit_for_status(result.status);
+}
+
+// "?label=K%3DV&..." for the daemon's label filter; checked like apply's labels.
+std::string label_query(const std::vector<std::string>& labels) {
+  std::string q;
+  for (const auto& l : labels) {
+    const auto [key, value] = parse_label(l);
+    std::string encoded;
+    for (unsigned char c : key + "=" + value) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        encoded += static_cast<char>(c);
+      } else {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        encoded += {'%', kHex[c >> 4], kHex[c & 0xf]};
+      }
+    }
+    q += (q.empty() ? "?label=" : "&label=") + encoded;
+  }
+  return q;
 }
 
 std::vector<Cidr> parse_cidrs(const std::vector<std::string>& values, const std::string& flag) {
@@ -226,12 +246,15 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   auto* renew = fault->add_subcommand("renew", "Renew a held fault's lease (for scripts that hold faults themselves)")->fallthrough();
   renew->add_option("id", id, "Fault id")->required();
   auto* list = fault->add_subcommand("list", "List the daemon's active faults")->fallthrough();
+  std::vector<std::string> label_filter;
+  list->add_option("--label", label_filter, "Only faults with this KEY=VALUE label (repeatable: all must match)");
   auto* get = fault->add_subcommand("get", "Show one fault")->fallthrough();
   get->add_option("id", id, "Fault id")->required();
   bool all = false;
   auto* revert = fault->add_subcommand("revert", "Revert one fault, or every fault with --all")->fallthrough();
   revert->add_option("id", id, "Fault id");
   revert->add_flag("--all", all, "Revert every fault this daemon holds");
+  revert->add_option("--label", label_filter, "Revert the faults with this KEY=VALUE label (repeatable: all must match)");
 
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -262,14 +285,17 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       rc = call(common, "PATCH", "/v1/faults/" + id, body.dump(), answer, err);
       if (rc == kOk) common.output == "json" ? void(out << answer.dump(2) << "\n") : print_fault_detail(answer, out);
     } else if (list->parsed()) {
-      rc = call(common, "GET", "/v1/faults", "", answer, err);
+      rc = call(common, "GET", "/v1/faults" + label_query(label_filter), "", answer, err);
       if (rc == kOk) common.output == "json" ? void(out << answer.dump(2) << "\n") : print_fault_table(answer["faults"], out);
     } else if (get->parsed()) {
       rc = call(common, "GET", "/v1/faults/" + id, "", answer, err);
       if (rc == kOk) common.output == "json" ? void(out << answer.dump(2) << "\n") : print_fault_detail(answer, out);
     } else if (revert->parsed()) {
-      if (all == !id.empty()) throw FieldError("revert", "give a fault id or --all, not both or neither");
-      rc = call(common, "DELETE", all ? "/v1/faults" : "/v1/faults/" + id, "", answer, err);
+      if (int(all) + int(!id.empty()) + int(!label_filter.empty()) != 1) {
+        throw FieldError("revert", "give one of: a fault id, --all, or --label KEY=VALUE");
+      }
+      const std::string target = !id.empty() ? "/v1/faults/" + id : "/v1/faults" + label_query(label_filter);
+      rc = call(common, "DELETE", target, "", answer, err);
       if (rc == kOk && common.output == "json") out << answer.dump(2) << "\n";
       if (rc == kOk && common.output != "json") {
         for (const auto& r : answer["reverted"]) out << "reverted " << r.get<std::string>() << "\n";

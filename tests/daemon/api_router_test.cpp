@@ -215,13 +215,27 @@ TEST_F(ApiRouterTest, Health) {
   EXPECT_EQ(v, (json{{"version", injector::kVersion}, {"api", "v1"}}));
 }
 
-TEST_F(ApiRouterTest, QueryStringIgnored) {
+TEST_F(ApiRouterTest, QueryStrings) {
   const std::string id = apply_ok();
   EXPECT_EQ(expect(200, "GET", "/v1/health?verbose=1")["status"], "ok");
-  EXPECT_EQ(expect(200, "GET", "/v1/faults?label=drill%3Dd1")["faults"].size(), 1u);
   EXPECT_EQ(expect(200, "GET", "/v1/faults/" + id + "?x=y")["id"], id);
-  EXPECT_EQ(expect(201, "POST", "/v1/faults?dry_run=1", kCut)["slot"], 2);
+  // On the fault list a query filters by label; anything else there is refused
+  // rather than ignored (a mistyped "dry_run" must not apply a real fault).
+  EXPECT_EQ(expect(400, "POST", "/v1/faults?dry_run=1", kCut)["error"]["field"], "query.dry_run");
+  EXPECT_EQ(expect(400, "GET", "/v1/faults?label=oops")["error"]["field"], "labels");
   EXPECT_EQ(expect(404, "GET", "/nope?x=1")["error"]["message"], "no such endpoint: /nope");
+}
+
+TEST_F(ApiRouterTest, LabelsFilterTheListAndTheRevert) {
+  const std::string d1 = apply_ok();  // labelled drill=d1
+  const std::string other = expect(201, "POST", "/v1/faults",
+                                   R"({"device": "eth0", "match": {"to": ["10.9.0.0/16"]}, "impairments": {"cut": {}},
+                                       "labels": {"drill": "d2", "team": "pay"}})")["id"];
+  EXPECT_EQ(expect(200, "GET", "/v1/faults?label=drill%3Dd1")["faults"].size(), 1u);
+  EXPECT_EQ(expect(200, "GET", "/v1/faults?label=drill=d2&label=team%3Dpay")["faults"][0]["id"], other);
+  EXPECT_EQ(expect(200, "GET", "/v1/faults?label=drill=d2&label=team=ops")["faults"].size(), 0u) << "all must match";
+  EXPECT_EQ(expect(200, "DELETE", "/v1/faults?label=team%3Dpay")["reverted"], json::array({other}));
+  EXPECT_EQ(expect(200, "GET", "/v1/faults")["faults"][0]["id"], d1) << "the other fault stays";
 }
 
 }  // namespace

@@ -258,3 +258,21 @@ TEST_F(CliEndToEnd, BackendFlagReachesTheDaemon) {
   EXPECT_EQ(r.rc, 2) << r.err;
   EXPECT_NE(r.err.find("backend"), std::string::npos) << r.err;
 }
+
+TEST_F(CliEndToEnd, ListAndRevertByLabel) {
+  const std::string d1 = apply_ok("10.0.0.0/8");  // drill=d1
+  const CliResult other = invoke(apply_args(daemon(), {"--dev", "eth0", "--to", "10.9.0.0/16", "--label", "drill=d 2"}));
+  ASSERT_EQ(other.rc, 0) << other.err;
+  const std::string d2 = other.out.substr(0, other.out.size() - 1);
+  CliResult r = fault({"list", "--label", "drill=d 2", "--output", "json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const json list = json::parse(r.out, nullptr, false);
+  ASSERT_EQ(list["faults"].size(), 1u) << r.out;
+  EXPECT_EQ(list["faults"][0]["id"], d2) << "a value with a space survives the query encoding";
+  EXPECT_EQ(fault({"revert", "--label", "drill=d1", "--all"}).rc, 2) << "one of id, --all, --label";
+  EXPECT_EQ(fault({"list", "--label", "nolabel"}).rc, 2);
+  r = fault({"revert", "--label", "drill=d1"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, "reverted " + d1 + "\n");
+  EXPECT_NE(fault({"list"}).out.find(d2), std::string::npos) << "the other stays";
+}
