@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/duration.h"
 #include "common/fault_json.h"
 #include "daemon/nft/queue_rules.h"
 #include "common/impairments_json.h"
@@ -24,17 +25,6 @@ http::Response method_not_allowed(const std::string& method, const std::string& 
   return reply(405, error_json("method_not_allowed", "method " + method + " is not allowed here", "method", allowed));
 }
 
-std::string iso8601(std::chrono::system_clock::time_point t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
-  return out;
-}
 
 const char* leaf_kind_text(tc::LeafKind k) {
   switch (k) {
@@ -119,7 +109,7 @@ json ApiRouter::fault_json(const Fault& f) const {
   }
   json out = {{"id", f.id},       {"state", "active"}, {"backend", to_string(f.backend)},
           {"slot", f.slot},   {"spec", to_json(f.spec)},
-          {"created_at", iso8601(f.created_at)}, {"expires_at", iso8601(f.expires_at)},
+          {"created_at", format_iso8601(f.created_at)}, {"expires_at", format_iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
           {"kernel", kernel}, {"counters", counters}};
   if (f.lease_deadline) {

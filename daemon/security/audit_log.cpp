@@ -1,5 +1,7 @@
 #include "daemon/security/audit_log.h"
 
+#include "common/duration.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -24,17 +26,6 @@ std::string bounded(std::string s) {
   return s;
 }
 
-std::string iso8601(std::chrono::system_clock::time_point t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
-  return out;
-}
 
 // What the request body says: device, targets and kinds for an apply, kinds for an update.
 void read_request(const http::Request& request, AuditRecord& r) {
@@ -121,7 +112,7 @@ AuditRecord summarize(const http::Request& request, const http::Response& respon
 }
 
 std::string format_text(const AuditRecord& r) {
-  std::string line = iso8601(r.time) + " uid=" + std::to_string(r.peer.uid) + " gid=" + std::to_string(r.peer.gid) +
+  std::string line = format_iso8601(r.time) + " uid=" + std::to_string(r.peer.uid) + " gid=" + std::to_string(r.peer.gid) +
                      " pid=" + std::to_string(r.peer.pid) + " method=" + quoted(r.method) + " path=" + quoted(r.path);
   if (!r.device.empty()) line += " device=" + quoted(r.device);
   if (r.targets) line += " targets=" + std::to_string(*r.targets);
@@ -134,7 +125,7 @@ std::string format_text(const AuditRecord& r) {
 }
 
 std::string format_json(const AuditRecord& r) {
-  json j = {{"time", iso8601(r.time)},
+  json j = {{"time", format_iso8601(r.time)},
             {"uid", r.peer.uid},
             {"gid", r.peer.gid},
             {"pid", r.peer.pid},
