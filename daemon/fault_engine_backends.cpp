@@ -22,9 +22,10 @@ Backend FaultEngine::choose_backend(const FaultSpec& spec, int ifindex) const {
     return Backend::delayline;
   }
   const bool kernel_netem = !config_.capabilities || config_.capabilities->has("sch_netem");
-  if (!want_netem && imp.needs_netem() && has_delay_line()) {
-    if (!kernel_netem) return (require_delay_line(spec), Backend::delayline);
-    if (netem_mix_conflict(ifindex, spec.direction, imp, "")) return (require_delay_line(spec), Backend::delayline);
+  if (!want_netem && imp.needs_netem() && has_delay_line() &&
+      (!kernel_netem || netem_mix_conflict(ifindex, spec.direction, imp, ""))) {
+    require_delay_line(spec);
+    return Backend::delayline;
   }
   require_kernel_features(tc::plan_slot(imp, false), spec.direction);
   require_kernel_features(tc::plan_slot(imp, imp.flap.has_value()), spec.direction);
