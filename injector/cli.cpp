@@ -11,6 +11,7 @@
 #include "common/impairments_json.h"
 #include "common/field_error.h"
 #include "common/version.h"
+#include "injector/fleet/fleet_cli.h"
 #include "injector/hold.h"
 #include "injector/http_client.h"
 #include "injector/impairment_flags.h"
@@ -32,7 +33,8 @@ constexpr const char* kExitCodes =
     "  6  conflict: traffic control or an nf_tables table that injectord does not own, or a combination the kernel refuses\n"
     "  7  the daemon failed to apply or revert (kernel error)\n"
     "  8  the host's kernel lacks a feature the fault needs (see `injector capabilities`)\n"
-    "  9  the daemon refuses this user (not root nor in its --allow-group)\n";
+    "  9  the daemon refuses this user (not root nor in its --allow-group)\n"
+    " 10  a fleet command failed on some hosts (the others were rolled back) or some host is unreachable\n";
 
 constexpr const char* kExamples =
     "Examples:\n"
@@ -80,6 +82,8 @@ constexpr std::pair<const char*, const char*> kKinds[] = {
     {"flap", "Cut matched traffic on and off (--period, --down)"},
 };
 
+}  // namespace
+
 int exit_for_status(int status) {
   if (status == 403) return kForbidden;
   if (status == 404) return kNotFound;
@@ -88,6 +92,8 @@ int exit_for_status(int status) {
   if (status >= 500) return kDaemonFailed;
   return kRejected;
 }
+
+namespace {
 
 // Sends one request; prints the error and returns its exit code, or returns kOk with `answer` filled.
 int call(const Common& c, const char* method, const std::string& target, const std::string& body, json& answer,
@@ -98,6 +104,8 @@ int call(const Common& c, const char* method, const std::string& target, const s
   err << "injector: error: " << describe_error(answer, result.status) << "\n";
   return exit_for_status(result.status);
 }
+
+}  // namespace
 
 // "?label=K%3DV&..." for the daemon's label filter; checked like apply's labels.
 std::string label_query(const std::vector<std::string>& labels) {
@@ -117,6 +125,8 @@ std::string label_query(const std::vector<std::string>& labels) {
   }
   return q;
 }
+
+namespace {
 
 std::vector<Cidr> parse_cidrs(const std::vector<std::string>& values, const std::string& flag) {
   std::vector<Cidr> out;
@@ -256,9 +266,12 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   revert->add_flag("--all", all, "Revert every fault this daemon holds");
   revert->add_option("--label", label_filter, "Revert the faults with this KEY=VALUE label (repeatable: all must match)");
 
+  fleet::FleetCommands fleet_commands(app);
+
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
+    if (fleet_commands.parsed()) return fleet_commands.run(out, err);
     json answer;
     int rc = kOk;
     if (caps->parsed()) {

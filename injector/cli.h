@@ -21,9 +21,17 @@ enum ExitCode : int {
   kDaemonFailed = 7,  // the daemon tried and failed (HTTP 5xx)
   kUnsupported = 8,   // the host's kernel lacks a feature the fault needs (HTTP 422)
   kForbidden = 9,     // the daemon refuses this user: not root nor in its --allow-group (HTTP 403)
+  kFleetFailed = 10,  // a fleet operation failed on some host; what it changed elsewhere was rolled back
 };
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// The exit code for a daemon's HTTP error status (403 -> kForbidden, ...).
+int exit_for_status(int status);
+
+// "?label=K%3DV&..." for the daemon's label filter, from KEY=VALUE texts
+// (checked like apply's labels; throws FieldError on a bad one).
+std::string label_query(const std::vector<std::string>& labels);
 
 // "10.0.0.0/8,fd00::/64" or "@file" (one or more CIDRs per line, '#' comments).
 // `flag` names the option in errors (--to, --from).

@@ -1,36 +1,14 @@
 #include "injector/hold.h"
 
-#include <csignal>
-
-#include <atomic>
 #include <ostream>
-#include <thread>
 
 #include "injector/cli.h"
+#include "injector/stop_signal.h"
 
 namespace injector::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::atomic<bool> g_stop{false};
-
-void on_stop_signal(int) { g_stop.store(true); }
-
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
-// Sleeps until `until` in short steps, so a signal is answered within 50 ms.
-void sleep_until_or_stop(Clock::time_point until) {
-  while (!g_stop.load() && Clock::now() < until) {
-    std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
-  }
-}
 
 int let_go(const HoldOptions& o, std::ostream& out, std::ostream& err) {
   try {
@@ -51,15 +29,14 @@ int let_go(const HoldOptions& o, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int hold(const HoldOptions& o, std::ostream& out, std::ostream& err) {
-  g_stop.store(false);
-  install_stop_handlers();
+  watch_stop_signals();
   const auto start = Clock::now();
   const auto period = std::max<Clock::duration>(o.lease / 3, std::chrono::milliseconds(30));
   err << "holding " << o.id << " (lease " << o.lease.count() << " ms, renewed every "
       << std::chrono::duration_cast<std::chrono::milliseconds>(period).count() << " ms); Ctrl-C reverts it\n";
   for (auto next = start + period;; next += period) {
     sleep_until_or_stop(next);
-    if (g_stop.load()) return let_go(o, out, err);
+    if (stop_requested()) return let_go(o, out, err);
     try {
       const auto r = client::http_request(o.endpoint, "POST", "/v1/faults/" + o.id + "/lease");
       if (r.status == 404) {

@@ -1,0 +1,232 @@
+#include "injector/fleet/inventory.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "common/field_error.h"
+#include "injector/http_client.h"
+
+namespace injector::fleet {
+namespace {
+
+// Strict reading of one YAML mapping: getters name the field's path, and
+// finish() refuses keys nobody asked for (they are reserved for later versions).
+class MapReader {
+ public:
+  MapReader(const YAML::Node& node, std::string path) : node_(node), path_(std::move(path)) {
+    if (!node_.IsMap()) throw FieldError(path_.empty() ? "inventory" : path_, "expected a mapping of fields");
+  }
+  std::string at(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  YAML::Node optional(const std::string& key) {
+    seen_.insert(key);
+    const YAML::Node& node = node_;  // const lookup: a missing key must not be created
+    return node[key];
+  }
+  YAML::Node required(const std::string& key) {
+    YAML::Node v = optional(key);
+    if (!v || v.IsNull()) throw FieldError(at(key), "is required");
+    return v;
+  }
+  std::string string(const std::string& key) {
+    YAML::Node v = required(key);
+    if (!v.IsScalar()) throw FieldError(at(key), "expected a single value");
+    return v.as<std::string>();
+  }
+  std::vector<std::string> strings(const std::string& key) {
+    YAML::Node v = required(key);
+    if (!v.IsSequence()) throw FieldError(at(key), "expected a list");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].IsScalar()) throw FieldError(at(key) + "[" + std::to_string(i) + "]", "expected a single value");
+      out.push_back(v[i].as<std::string>());
+    }
+    return out;
+  }
+  void finish() const {
+    for (const auto& kv : node_) {
+      const auto key = kv.first.as<std::string>();
+      if (!seen_.contains(key)) throw FieldError(at(key), "unknown field", "see docs/inventory.md");
+    }
+  }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+std::string indexed(const std::string& list, std::size_t i) { return list + "[" + std::to_string(i) + "]"; }
+
+void check_name(const std::string& field, const std::string& name) {
+  static const std::regex kName("[a-z0-9][a-z0-9-]{0,62}");
+  if (!std::regex_match(name, kName)) {
+    throw FieldError(field, "'" + name + "' is not a valid name", "[a-z0-9][a-z0-9-]*, at most 63 characters");
+  }
+}
+
+Cidr cidr_field(const std::string& field, const std::string& text) {
+  try {
+    return Cidr::parse(text);
+  } catch (const std::invalid_argument& e) {
+    throw FieldError(field, e.what(), "a CIDR such as 10.77.1.0/24 or \"fd77:0:1::/64\"");
+  }
+}
+
+bool overlaps(const Cidr& a, const Cidr& b) { return a.family == b.family && (a.contains(b) || b.contains(a)); }
+
+std::optional<TlsClient> tls_field(MapReader& parent, const std::string& key, const std::string& base_dir) {
+  YAML::Node node = parent.optional(key);
+  if (!node || node.IsNull()) return std::nullopt;
+  MapReader r(node, parent.at(key));
+  auto resolve = [&](const std::string& k) {
+    std::filesystem::path p = r.string(k);
+    return (p.is_absolute() ? p : std::filesystem::path(base_dir) / p).lexically_normal().string();
+  };
+  TlsClient tls{resolve("cert"), resolve("key"), resolve("ca")};
+  r.finish();
+  return tls;
+}
+
+Datacenter read_datacenter(const YAML::Node& node, const std::string& path) {
+  MapReader r(node, path);
+  Datacenter dc;
+  dc.name = r.string("name");
+  check_name(r.at("name"), dc.name);
+  const auto cidrs = r.strings("cidrs");
+  if (cidrs.empty()) throw FieldError(r.at("cidrs"), "is empty", "at least one CIDR");
+  for (std::size_t i = 0; i < cidrs.size(); ++i) dc.cidrs.push_back(cidr_field(indexed(r.at("cidrs"), i), cidrs[i]));
+  r.finish();
+  return dc;
+}
+
+Host read_host(const YAML::Node& node, const std::string& path, const std::string& base_dir) {
+  MapReader r(node, path);
+  Host h;
+  h.name = r.string("name");
+  check_name(r.at("name"), h.name);
+  h.datacenter = r.string("datacenter");
+  h.daemon = r.string("daemon");
+  try {
+    client::Endpoint::parse(h.daemon);
+  } catch (const std::invalid_argument& e) {
+    throw FieldError(r.at("daemon"), e.what());
+  }
+  h.device = r.string("device");
+  if (h.device.empty() || h.device.size() > 15 || h.device.find_first_of("/: \t") != std::string::npos) {
+    throw FieldError(r.at("device"), "'" + h.device + "' is not an interface name", "1-15 characters, no '/', ':' or spaces");
+  }
+  const auto addresses = r.strings("addresses");
+  if (addresses.empty()) throw FieldError(r.at("addresses"), "is empty", "at least one address");
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    const Cidr a = cidr_field(indexed(r.at("addresses"), i), addresses[i]);
+    if (a.prefix_len != a.max_prefix()) throw FieldError(indexed(r.at("addresses"), i), "is a network, not an address");
+    h.addresses.push_back(a);
+  }
+  if (YAML::Node ns = r.optional("netns"); ns && !ns.IsNull()) h.netns = ns.as<std::string>();
+  h.tls = tls_field(r, "tls", base_dir);
+  r.finish();
+  return h;
+}
+
+void check_datacenters(const std::vector<Datacenter>& dcs) {
+  for (std::size_t i = 0; i < dcs.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (dcs[i].name == dcs[j].name) throw FieldError(indexed("datacenters", i) + ".name", "'" + dcs[i].name + "' appears twice");
+      for (const auto& a : dcs[i].cidrs) {
+        for (const auto& b : dcs[j].cidrs) {
+          if (overlaps(a, b)) {
+            throw FieldError(indexed("datacenters", i) + ".cidrs", a.to_string() + " overlaps " + b.to_string() + " of datacenter " + dcs[j].name,
+                             "disjoint networks per datacenter");
+          }
+        }
+      }
+    }
+  }
+}
+
+void check_host(const Inventory& inv, std::size_t i) {
+  const Host& h = inv.hosts[i];
+  const std::string path = indexed("hosts", i);
+  for (std::size_t j = 0; j < i; ++j) {
+    if (inv.hosts[j].name == h.name) throw FieldError(path + ".name", "'" + h.name + "' appears twice");
+  }
+  const Datacenter* dc = inv.datacenter(h.datacenter);
+  if (!dc) throw FieldError(path + ".datacenter", "no datacenter named '" + h.datacenter + "'", "one of the names under datacenters");
+  for (std::size_t k = 0; k < h.addresses.size(); ++k) {
+    bool inside = false;
+    for (const auto& c : dc->cidrs) inside = inside || c.contains(h.addresses[k]);
+    if (!inside) {
+      throw FieldError(indexed(path + ".addresses", k), h.addresses[k].to_string() + " is outside datacenter " + dc->name + "'s networks");
+    }
+  }
+  if (h.daemon.starts_with("https:") && !h.tls) {
+    throw FieldError(path + ".tls", "is required for an https daemon", "cert, key and ca here or at the top level");
+  }
+}
+
+}  // namespace
+
+const Datacenter* Inventory::datacenter(std::string_view name) const {
+  for (const auto& dc : datacenters) {
+    if (dc.name == name) return &dc;
+  }
+  return nullptr;
+}
+
+std::vector<const Host*> Inventory::hosts_in(std::string_view dc) const {
+  std::vector<const Host*> out;
+  for (const auto& h : hosts) {
+    if (h.datacenter == dc) out.push_back(&h);
+  }
+  return out;
+}
+
+std::vector<std::string> Inventory::datacenter_names() const {
+  std::vector<std::string> out;
+  for (const auto& dc : datacenters) out.push_back(dc.name);
+  return out;
+}
+
+Inventory parse_inventory(std::string_view yaml, const std::string& base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    throw FieldError("inventory", std::string("not valid YAML: ") + e.what());
+  }
+  MapReader r(root, "");
+  if (r.string("version") != "1") throw FieldError("version", "unknown format version", "1");
+  Inventory inv;
+  const auto default_tls = tls_field(r, "tls", base_dir);
+  YAML::Node dcs = r.required("datacenters");
+  if (!dcs.IsSequence() || dcs.size() == 0) throw FieldError("datacenters", "expected a non-empty list");
+  for (std::size_t i = 0; i < dcs.size(); ++i) inv.datacenters.push_back(read_datacenter(dcs[i], indexed("datacenters", i)));
+  YAML::Node hosts = r.required("hosts");
+  if (!hosts.IsSequence()) throw FieldError("hosts", "expected a list");
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    inv.hosts.push_back(read_host(hosts[i], indexed("hosts", i), base_dir));
+    if (!inv.hosts.back().tls) inv.hosts.back().tls = default_tls;
+  }
+  r.finish();
+  check_datacenters(inv.datacenters);
+  for (std::size_t i = 0; i < inv.hosts.size(); ++i) check_host(inv, i);
+  return inv;
+}
+
+Inventory load_inventory(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw FieldError("inventory", "cannot read '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const auto dir = std::filesystem::path(path).parent_path();
+  Inventory inv = parse_inventory(text.str(), dir.empty() ? "." : dir.string());
+  inv.path = path;
+  return inv;
+}
+
+}  // namespace injector::fleet

@@ -1,0 +1,56 @@
+#pragma once
+// The fleet inventory (docs/inventory.md): datacenters with their networks,
+// hosts with their daemon, device and addresses. Loading validates all of it,
+// so planners and the fleet client can rely on every reference resolving.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/cidr.h"
+
+namespace injector::fleet {
+
+// Client certificate, key and CA for daemons reached over https. Paths are
+// resolved against the inventory file's directory.
+struct TlsClient {
+  std::string cert;
+  std::string key;
+  std::string ca;
+  friend bool operator==(const TlsClient&, const TlsClient&) = default;
+};
+
+struct Datacenter {
+  std::string name;
+  std::vector<Cidr> cidrs;
+};
+
+struct Host {
+  std::string name;
+  std::string datacenter;
+  std::string daemon;  // --daemon syntax: unix:/path or https://host:port
+  std::string device;
+  std::vector<Cidr> addresses;     // single addresses (/32, /128)
+  std::string netns;               // lab only; empty elsewhere
+  std::optional<TlsClient> tls;    // the host's own, or the file's default
+};
+
+struct Inventory {
+  std::string path;  // where it was read from, for messages
+  std::vector<Datacenter> datacenters;
+  std::vector<Host> hosts;
+
+  // nullptr when there is no such datacenter.
+  const Datacenter* datacenter(std::string_view name) const;
+  std::vector<const Host*> hosts_in(std::string_view datacenter) const;
+  std::vector<std::string> datacenter_names() const;
+};
+
+// Parses and validates; throws FieldError naming the field by its path in the
+// file ("hosts[2].datacenter") with what was wrong and what is allowed.
+Inventory parse_inventory(std::string_view yaml, const std::string& base_dir = ".");
+// Reads the file; a missing or unreadable file is a FieldError on "inventory".
+Inventory load_inventory(const std::string& path);
+
+}  // namespace injector::fleet

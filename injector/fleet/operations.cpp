@@ -1,0 +1,85 @@
+#include "injector/fleet/operations.h"
+
+#include <algorithm>
+
+#include "common/fault_json.h"
+#include "injector/cli.h"
+#include "injector/stop_signal.h"
+
+namespace injector::fleet {
+namespace {
+
+std::string operation_query(const std::string& operation) {
+  return operation.empty() ? "" : cli::label_query({std::string(kOperationLabel) + "=" + operation});
+}
+
+}  // namespace
+
+bool ApplyReport::ok() const {
+  return std::all_of(applied.begin(), applied.end(), [](const HostResult& r) { return r.ok(); });
+}
+
+std::vector<const Host*> all_hosts(const Inventory& inv) {
+  std::vector<const Host*> out;
+  for (const auto& h : inv.hosts) out.push_back(&h);
+  return out;
+}
+
+std::vector<const Host*> plan_hosts(const Plan& plan) {
+  std::vector<const Host*> out;
+  for (const auto& f : plan.faults) {
+    if (std::find(out.begin(), out.end(), f.host) == out.end()) out.push_back(f.host);
+  }
+  return out;
+}
+
+ApplyReport apply_plan(const Plan& plan, const CallOptions& options) {
+  std::vector<HostCall> calls;
+  for (const auto& f : plan.faults) calls.push_back({f.host, "POST", "/v1/faults", to_json(f.spec).dump()});
+  ApplyReport report;
+  report.applied = call_all(calls, options);
+  // Undo by label on every host of the plan, not only the ones that said yes:
+  // a host that timed out may still have applied its fault.
+  if (!report.ok()) report.rollback = revert_on(plan_hosts(plan), plan.operation, options);
+  return report;
+}
+
+std::vector<HostResult> revert_on(const std::vector<const Host*>& hosts, const std::string& operation,
+                                  const CallOptions& options) {
+  std::vector<HostCall> calls;
+  for (const Host* h : hosts) calls.push_back({h, "DELETE", "/v1/faults" + operation_query(operation), {}});
+  return call_all(calls, options);
+}
+
+HoldStatus hold_plan(const Plan& plan, const ApplyReport& report, std::chrono::milliseconds lease,
+                     std::chrono::steady_clock::time_point until, const CallOptions& options) {
+  using Steady = std::chrono::steady_clock;
+  std::vector<HostCall> renewals;
+  for (std::size_t i = 0; i < plan.faults.size(); ++i) {
+    const std::string id = report.applied[i].body.value("id", "");
+    renewals.push_back({plan.faults[i].host, "POST", "/v1/faults/" + id + "/lease", {}});
+  }
+  HoldStatus status;
+  cli::watch_stop_signals();
+  const auto period = std::max<Steady::duration>(lease / 3, std::chrono::milliseconds(30));
+  for (auto next = Steady::now() + period;; next += period) {
+    cli::sleep_until_or_stop(std::min(next, until));
+    if (cli::stop_requested()) {
+      status.stopped_by_signal = true;
+      return status;
+    }
+    if (Steady::now() >= until) return status;
+    status.failures.clear();
+    bool gone = false;
+    for (auto& r : call_all(renewals, options)) {
+      gone = gone || r.status == 404;
+      if (!r.ok()) status.failures.push_back(std::move(r));
+    }
+    // A fault that is gone (its lease lapsed, or someone reverted it) means
+    // the fleet no longer has the fault asked for; unreachable hosts are
+    // retried, since their lease outlives two missed renewals.
+    if (gone) return status;
+  }
+}
+
+}  // namespace injector::fleet
