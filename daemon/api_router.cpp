@@ -18,6 +18,17 @@ namespace {
 using nlohmann::json;
 constexpr std::string_view kFaultsPath = "/v1/faults";
 constexpr std::string_view kLeaseSuffix = "/lease";  // POST /v1/faults/{id}/lease renews a held fault
+constexpr std::string_view kPreparePath = "/v1/faults/prepare";  // POST: two-phase apply, first phase
+constexpr std::string_view kCommitSuffix = "/commit";  // POST /v1/faults/{id}/commit: second phase
+
+// "/v1/faults/ID/SUFFIX" -> "ID"; empty when `rest` (the part after /v1/faults/) does not end so.
+std::string id_before(const std::string& rest, std::string_view suffix) {
+  if (!rest.ends_with(suffix) || rest.size() <= suffix.size()) return "";
+  return rest.substr(0, rest.size() - suffix.size());
+}
+
+// Bad JSON throws json::parse_error, which guarded() answers as invalid_json.
+FaultSpec spec_from_body(const http::Request& request) { return fault_spec_from_json(json::parse(request.body)); }
 
 http::Response reply(int status, const json& body) { return {status, body.dump() + "\n"}; }
 
@@ -107,11 +118,16 @@ json ApiRouter::fault_json(const Fault& f) const {
   } catch (const std::exception& e) {
     counters["error"] = e.what();
   }
-  json out = {{"id", f.id},       {"state", "active"}, {"backend", to_string(f.backend)},
+  json out = {{"id", f.id},       {"state", f.prepared ? "prepared" : "active"}, {"backend", to_string(f.backend)},
           {"slot", f.slot},   {"spec", to_json(f.spec)},
           {"created_at", format_iso8601(f.created_at)}, {"expires_at", format_iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
           {"kernel", kernel}, {"counters", counters}};
+  if (!f.prepared) {
+    out["activated_at"] = format_iso8601(f.activated_at);
+    out["activated_at_unix_us"] =
+        std::chrono::duration_cast<std::chrono::microseconds>(f.activated_at.time_since_epoch()).count();
+  }
   if (f.lease_deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*f.lease_deadline - engine_.now());
     out["lease"] = {{"duration_ms", f.spec.lifetime.lease.count()},
@@ -232,14 +248,7 @@ http::Response ApiRouter::faults(const http::Request& request) {
     }
     return reply(200, {{"faults", list}});
   }
-  if (request.method == "POST") {
-    const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-    if (body.is_discarded()) {
-      return reply(400, error_json("invalid_json", "request body is not valid JSON", "body", "a JSON fault spec"));
-    }
-    const Fault& f = engine_.apply(fault_spec_from_json(body));
-    return reply(201, fault_json(f));
-  }
+  if (request.method == "POST") return reply(201, fault_json(engine_.apply(spec_from_body(request))));
   if (request.method == "DELETE") return reply(200, {{"reverted", engine_.revert_labelled(labels)}});
   return method_not_allowed(request.method, "GET, POST, DELETE");
 }
@@ -270,18 +279,25 @@ http::Response ApiRouter::handle(const http::Request& request) {
       return path == "/v1/health" ? health() : reply(200, {{"version", kVersion}, {"api", kApiVersion}});
     }
     if (path == kFaultsPath) return faults(request);
+    if (path == kPreparePath) {
+      if (request.method != "POST") return method_not_allowed(request.method, "POST");
+      return reply(201, fault_json(engine_.prepare(spec_from_body(request))));
+    }
     if (path.starts_with(std::string(kFaultsPath) + "/") && path.size() > kFaultsPath.size() + 1) {
-      std::string rest = path.substr(kFaultsPath.size() + 1);
-      if (rest.ends_with(kLeaseSuffix) && rest.size() > kLeaseSuffix.size()) {
-        rest.resize(rest.size() - kLeaseSuffix.size());
+      const std::string rest = path.substr(kFaultsPath.size() + 1);
+      if (const auto id = id_before(rest, kLeaseSuffix); !id.empty()) {
         if (request.method != "POST") return method_not_allowed(request.method, "POST");
-        return reply(200, fault_json(engine_.renew(rest)));
+        return reply(200, fault_json(engine_.renew(id)));
+      }
+      if (const auto id = id_before(rest, kCommitSuffix); !id.empty()) {
+        if (request.method != "POST") return method_not_allowed(request.method, "POST");
+        return reply(200, fault_json(engine_.commit(id)));
       }
       return one_fault(request, rest);
     }
     return reply(404, error_json("not_found", "no such endpoint: " + path, "path",
                                  "/v1/health, /v1/version, /v1/capabilities, /v1/faults, /v1/faults/{id}, "
-                                 "/v1/faults/{id}/lease"));
+                                 "/v1/faults/{id}/lease, /v1/faults/prepare, /v1/faults/{id}/commit"));
   });
 }
 

@@ -55,7 +55,7 @@ int DeviceRegistry::acquire_ingress(int ifindex, State& dev) {
   return dev.ifb;
 }
 
-void DeviceRegistry::release(int ifindex, Direction side, int slot, bool quiet) {
+void DeviceRegistry::release(int ifindex, Direction side, int slot, bool quiet, bool slot_installed) {
   auto it = devices_.find(ifindex);
   if (it == devices_.end()) return;
   State& dev = it->second;
@@ -63,7 +63,7 @@ void DeviceRegistry::release(int ifindex, Direction side, int slot, bool quiet) 
   try {
     if (users == 1) {
       teardown(ifindex, dev, side);  // one step removes every class, leaf and filter of the side
-    } else {
+    } else if (slot_installed) {
       backend_.remove_fault(side == Direction::ingress ? dev.ifb : ifindex, slot);
     }
   } catch (const std::exception& e) {

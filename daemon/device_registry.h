@@ -25,7 +25,8 @@ class DeviceRegistry {
   // Drops one user of the side: removes that fault's slot, or the whole side
   // (root, or redirect + ifb) when it was the last one. Never throws while
   // `quiet` (used when undoing a failed apply; the first error is what counts).
-  void release(int ifindex, Direction side, int slot, bool quiet = false);
+  // `slot_installed` false: the fault was only prepared, its slot never made.
+  void release(int ifindex, Direction side, int slot, bool quiet = false, bool slot_installed = true);
 
   nlohmann::json to_json() const;  // for the journal
 

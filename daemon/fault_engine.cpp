@@ -12,7 +12,6 @@
 #include "daemon/tc/u32_keys.h"
 
 namespace injector {
-namespace {
 
 std::string new_fault_id() {
   static std::mt19937_64 rng{std::random_device{}()};
@@ -27,8 +26,6 @@ std::vector<Direction> sides_of(Direction d) {
   if (d == Direction::both) return {Direction::egress, Direction::ingress};
   return {d};
 }
-
-}  // namespace
 
 FaultEngine::FaultEngine(tc::TcBackend& backend, Journal* journal, EngineConfig config, Clock clock)
     : backend_(backend), journal_(journal), config_(config), clock_(std::move(clock)) {}
@@ -68,9 +65,23 @@ const Fault& FaultEngine::apply(FaultSpec spec) {
 // `remaining`, `lease_left`: a resumed fault keeps the rest of the lifetime and lease it had.
 const Fault& FaultEngine::apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining,
                                    std::optional<std::chrono::milliseconds> lease_left) {
+  auto [fault, rules] = build(std::move(spec), std::move(id), remaining, lease_left);
+  const std::string fid = fault.id;
+  install(std::move(fault), rules);
+  const Fault& applied = faults_.at(fid);
+  spdlog::info("applied fault {} on {} {} with {} (slot {}, {} filter rules, lifetime {})", fid, applied.spec.device,
+               to_string(applied.spec.direction), to_string(applied.backend), applied.slot, applied.filter_rules,
+               format_duration(applied.spec.lifetime.duration));
+  return applied;
+}
+
+// Everything about a fault that can be decided before the kernel is touched.
+std::pair<Fault, FaultEngine::SideRules> FaultEngine::build(FaultSpec spec, std::string id,
+                                                            std::optional<std::chrono::milliseconds> remaining,
+                                                            std::optional<std::chrono::milliseconds> lease_left) const {
   validate(spec);
   spec.lifetime.duration = resolve_lifetime(spec.lifetime.duration);
-  std::map<Direction, std::vector<tc::U32Rule>> rules;
+  SideRules rules;
   for (Direction side : sides_of(spec.direction)) {
     rules[side] = tc::rules_for_match(side == Direction::ingress ? tc::as_seen_on_ingress(spec.match) : spec.match);
   }
@@ -87,26 +98,27 @@ const Fault& FaultEngine::apply_as(FaultSpec spec, std::string id, std::optional
   if (fault.backend == Backend::netem) {
     for (const auto& [side, list] : rules) fault.filter_rules += list.size();
   }
-  const auto lifetime = remaining.value_or(spec.lifetime.duration);
-  fault.created_at = std::chrono::system_clock::now();
-  fault.expires_at = fault.created_at + lifetime;
-  fault.deadline = clock_() + lifetime;
-  if (spec.lifetime.lease.count() > 0) fault.lease_deadline = clock_() + lease_left.value_or(spec.lifetime.lease);
-  fault.flap_down = spec.impairments.flap.has_value();  // a flap starts with the link down
-  fault.plan = tc::plan_slot(spec.impairments, fault.flap_down);
-  fault.leaf = tc::slot_leaf_handle(fault.slot);
   fault.spec = std::move(spec);
-  if (fault.flap_down) {
+  fault.flap_down = fault.spec.impairments.flap.has_value();  // a flap starts with the link down
+  fault.plan = tc::plan_slot(fault.spec.impairments, fault.flap_down);
+  fault.leaf = tc::slot_leaf_handle(fault.slot);
+  start_lifetime(fault, remaining, lease_left);
+  return {std::move(fault), std::move(rules)};
+}
+
+// From now: the lifetime, the lease and a flap's schedule.
+void FaultEngine::start_lifetime(Fault& fault, std::optional<std::chrono::milliseconds> remaining,
+                                 std::optional<std::chrono::milliseconds> lease_left) const {
+  const auto lifetime = remaining.value_or(fault.spec.lifetime.duration);
+  fault.activated_at = std::chrono::system_clock::now();
+  if (!fault.prepared) fault.created_at = fault.activated_at;
+  fault.expires_at = fault.activated_at + lifetime;
+  fault.deadline = clock_() + lifetime;
+  if (fault.spec.lifetime.lease.count() > 0) fault.lease_deadline = clock_() + lease_left.value_or(fault.spec.lifetime.lease);
+  if (fault.spec.impairments.flap) {
     fault.flap_anchor = clock_();
     fault.next_flap = next_flap_time(fault);
   }
-  const std::string fid = fault.id;
-  install(std::move(fault), rules);
-  const Fault& applied = faults_.at(fid);
-  spdlog::info("applied fault {} on {} {} with {} (slot {}, {} filter rules, lifetime {})", fid, applied.spec.device,
-               to_string(applied.spec.direction), to_string(applied.backend), applied.slot, applied.filter_rules,
-               format_duration(lifetime));
-  return applied;
 }
 
 void FaultEngine::install(Fault fault, const std::map<Direction, std::vector<tc::U32Rule>>& rules) {
@@ -138,6 +150,7 @@ void FaultEngine::place(Fault& f, Direction side, const std::vector<tc::U32Rule>
 
 void FaultEngine::unplace(Fault& f, const Placement& p, bool quiet) {
   if (f.backend == Backend::delayline) {
+    if (!p.installed) return;
     try {
       queues_->remove(p.queue);
     } catch (const std::exception& e) {
@@ -146,7 +159,7 @@ void FaultEngine::unplace(Fault& f, const Placement& p, bool quiet) {
     }
     return;
   }
-  devices_.release(f.ifindex, p.side, f.slot, quiet);
+  devices_.release(f.ifindex, p.side, f.slot, quiet, p.installed);
 }
 
 void FaultEngine::uninstall(Fault& fault) {
@@ -261,6 +274,7 @@ SteadyTime FaultEngine::next_flap_time(Fault& fault) const {
 tc::FaultCounters FaultEngine::leaf_counters(const Fault& f) const {
   tc::FaultCounters c;
   for (const auto& p : f.placements) {
+    if (!p.installed) continue;  // prepared: nothing counted yet
     const tc::FaultCounters side = backend_.counters(p.ifindex, f.leaf);
     c.packets_sent += side.packets_sent;
     c.bytes_sent += side.bytes_sent;
@@ -273,6 +287,7 @@ delayline::QueueCounters FaultEngine::queue_counters(const Fault& f) const {
   delayline::QueueCounters sum;
   if (f.backend != Backend::delayline) return sum;
   for (const auto& p : f.placements) {
+    if (!p.installed) continue;
     const auto c = queues_->counters(p.queue);
     sum.packets_seen += c.packets_seen;
     sum.bytes_seen += c.bytes_seen;
@@ -358,6 +373,7 @@ const Fault& FaultEngine::update(const std::string& id, const Impairments& impai
   auto it = faults_.find(id);
   if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
   Fault& f = it->second;
+  if (f.prepared) throw ConflictError("fault " + id + " is prepared, not active: commit it before changing it");
   FaultSpec spec = f.spec;
   spec.impairments = impairments;
   if (lifetime) spec.lifetime.duration = *lifetime;

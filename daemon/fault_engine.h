@@ -51,6 +51,7 @@ struct Placement {
   Direction side = Direction::egress;
   int ifindex = 0;
   std::uint16_t queue = 0;  // delay line only
+  bool installed = true;    // false while the fault is only prepared: its side is ready, its slot not yet there
 };
 
 struct Fault {
@@ -67,11 +68,19 @@ struct Fault {
   std::optional<SteadyTime> next_flap;  // when a flap switches next
   SteadyTime flap_anchor;               // the unjittered schedule the switches follow
   std::size_t filter_rules = 0;
-  std::chrono::system_clock::time_point created_at;
+  std::chrono::system_clock::time_point created_at;    // when it was applied, or prepared
+  std::chrono::system_clock::time_point activated_at;  // when it began to act on traffic (commit)
+  // Two-phase apply (fleet operations): a prepared fault is decided, journaled
+  // and has its device side ready, but matches no traffic until commit.
+  bool prepared = false;
+  std::map<Direction, std::vector<tc::U32Rule>> pending_rules;  // what commit installs
   std::chrono::system_clock::time_point expires_at;
   SteadyTime deadline;
   std::optional<SteadyTime> lease_deadline;  // a held fault: reverted unless renewed by then
 };
+
+std::string new_fault_id();  // "f-" and 12 random hex digits
+std::vector<Direction> sides_of(Direction d);  // both -> egress, ingress
 
 // True when the fault carries every one of these labels (an empty set matches all).
 bool has_labels(const Fault& f, const std::map<std::string, std::string>& labels);
@@ -96,6 +105,13 @@ class FaultEngine {
   // Throws FieldError (bad input, nothing changed), ConflictError, or a
   // runtime error from the kernel after undoing any partial change.
   const Fault& apply(FaultSpec spec);
+  // Two-phase apply, so a fleet flips together: prepare does everything but
+  // the last step (checks, slot, journal, the device's root or ifb), commit
+  // installs the slot so traffic is matched. A prepared fault that is not
+  // committed within kPrepareWindow (or its lease) is discarded.
+  static constexpr std::chrono::milliseconds kPrepareWindow{60'000};
+  const Fault& prepare(FaultSpec spec);
+  const Fault& commit(const std::string& id);  // throws NotFoundError, ConflictError if already active
   void revert(const std::string& id);  // throws NotFoundError
   std::vector<std::string> revert_all();
   // Reverts every fault carrying all of these labels (revert_all's rules).
@@ -124,8 +140,14 @@ class FaultEngine {
   SteadyTime now() const { return clock_(); }
 
  private:
+  using SideRules = std::map<Direction, std::vector<tc::U32Rule>>;
   const Fault& apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining,
                         std::optional<std::chrono::milliseconds> lease_left);
+  std::pair<Fault, SideRules> build(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining,
+                                    std::optional<std::chrono::milliseconds> lease_left) const;
+  void start_lifetime(Fault& fault, std::optional<std::chrono::milliseconds> remaining,
+                      std::optional<std::chrono::milliseconds> lease_left) const;
+  void stage(Fault& f, Direction side);
   int allocate_slot(int ifindex, Backend backend) const;
   Backend choose_backend(const FaultSpec& spec, int ifindex) const;
   void require_delay_line(const FaultSpec& spec) const;

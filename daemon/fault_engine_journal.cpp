@@ -36,6 +36,10 @@ std::vector<std::string> FaultEngine::resume(const nlohmann::json& saved) {
   const auto now = std::chrono::system_clock::now();
   for (const auto& entry : saved["faults"]) {
     const std::string id = entry.value("id", "");
+    if (entry.value("prepared", false)) {
+      spdlog::info("not resuming fault {}: it was prepared but never committed", id);
+      continue;
+    }
     try {
       const std::chrono::system_clock::time_point expires{
           std::chrono::milliseconds(entry.at("expires_at_unix_ms").get<std::int64_t>())};
@@ -77,6 +81,7 @@ void FaultEngine::record() {
                       {"placements", placed},
                       {"expires_at_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                                  f.expires_at.time_since_epoch()).count()}};
+    if (f.prepared) entry["prepared"] = true;
     if (f.lease_deadline) {
       const auto lease_end = std::chrono::system_clock::now() + (*f.lease_deadline - clock_());
       entry["lease_expires_at_unix_ms"] =

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <latch>
 #include <thread>
 
 #include "injector/http_client.h"
@@ -34,14 +35,18 @@ HostResult call_one(const HostCall& call, std::chrono::milliseconds timeout) {
 std::vector<HostResult> call_all(const std::vector<HostCall>& calls, const CallOptions& options) {
   std::vector<HostResult> results(calls.size());
   std::atomic<std::size_t> next{0};
+  const std::size_t n = options.together ? calls.size() : std::min(calls.size(), std::max<std::size_t>(options.parallel, 1));
+  std::latch ready(static_cast<std::ptrdiff_t>(n) + 1);
   auto worker = [&] {
+    if (options.together) ready.arrive_and_wait();
     for (std::size_t i = next++; i < calls.size(); i = next++) results[i] = call_one(calls[i], options.timeout);
   };
   {
-    const std::size_t n = std::min(calls.size(), std::max<std::size_t>(options.parallel, 1));
     std::vector<std::jthread> pool;
     pool.reserve(n);
     for (std::size_t t = 0; t < n; ++t) pool.emplace_back(worker);
+    if (options.released) *options.released = Clock::now();
+    if (options.together) ready.arrive_and_wait();
   }  // every thread joined
   return results;
 }

@@ -35,6 +35,10 @@ struct HostResult {
 struct CallOptions {
   std::chrono::milliseconds timeout{10'000};
   std::size_t parallel = 256;  // requests in flight at once
+  // Start every thread first and release them together (for commits, so the
+  // requests leave at the same moment); `released` receives that moment.
+  bool together = false;
+  Clock::time_point* released = nullptr;
 };
 
 // Results in the order of `calls`. Never throws for a host's failure; it is in

@@ -68,32 +68,62 @@ void print_plan(const Plan& plan, std::ostream& out) {
   }
 }
 
+// The spread of the hosts' kernel changes, from the commit answers.
+struct Activation {
+  std::optional<Clock::time_point> first, last;
+};
+
+Activation activation_of(const ApplyReport& report) {
+  Activation a;
+  for (const auto& r : report.applied) {
+    const auto t = activated_at(r);
+    if (!t) continue;
+    if (!a.first || *t < *a.first) a.first = t;
+    if (!a.last || *t > *a.last) a.last = t;
+  }
+  return a;
+}
+
 json apply_json(const Plan& plan, const ApplyReport& report) {
   json hosts = json::array();
+  const bool committed = !report.applied.empty();
   for (std::size_t i = 0; i < plan.faults.size(); ++i) {
-    const auto& r = report.applied[i];
+    const auto& r = report.last_phase()[i];
     json h = host_fault_json(plan.faults[i]);
     h["ok"] = r.ok();
+    h["phase"] = committed ? "commit" : "prepare";
     h["fault"] = r.ok() ? r.body.value("id", "") : "";
-    h["sent_at"] = format_time(r.sent);
-    h["answered_at"] = format_time(r.answered);
+    if (const auto t = activated_at(r)) h["activated_at"] = format_time(*t);
     if (!r.ok()) h["error"] = r.error;
     hosts.push_back(h);
   }
-  return {{"operation", plan.operation}, {"description", plan.description}, {"ok", report.ok()},
-          {"rolled_back", !report.rollback.empty()}, {"hosts", hosts}, {"rollback", results_json(report.rollback)}};
+  json out = {{"operation", plan.operation}, {"description", plan.description}, {"ok", report.ok()},
+              {"rolled_back", !report.rollback.empty()}, {"hosts", hosts}, {"rollback", results_json(report.rollback)}};
+  const Activation a = activation_of(report);
+  if (committed && a.first) {
+    out["commit_sent_at"] = format_time(report.commit_sent);
+    out["all_active_after_ms"] = ms_between(report.commit_sent, *a.last);
+    out["skew_ms"] = ms_between(*a.first, *a.last);
+  }
+  return out;
 }
 
 void print_apply(const Plan& plan, const ApplyReport& report, std::ostream& out) {
   out << (report.ok() ? "applied " : "FAILED ") << plan.operation << ": " << plan.description << "\n";
-  for (std::size_t i = 0; i < plan.faults.size(); ++i) {
-    const auto& r = report.applied[i];
+  const char* phase = report.applied.empty() ? "prepare" : "commit";
+  for (const auto& r : report.last_phase()) {
     out << "  " << r.host->name << ": ";
+    const auto t = activated_at(r);
     if (r.ok()) {
-      out << r.body.value("id", "") << " at " << format_time(r.answered) << " (" << ms_between(r.sent, r.answered) << " ms)\n";
+      out << r.body.value("id", "") << (t ? " active at " + format_time(*t) : std::string(" prepared")) << "\n";
     } else {
-      out << "failed: " << r.error << "\n";
+      out << "failed (" << phase << "): " << r.error << "\n";
     }
+  }
+  const Activation a = activation_of(report);
+  if (report.ok() && a.first) {
+    out << "all " << report.applied.size() << " hosts active " << ms_between(report.commit_sent, *a.last)
+        << " ms after the commit was sent; skew " << ms_between(*a.first, *a.last) << " ms\n";
   }
   if (report.rollback.empty()) return;
   out << "rolled back on every host of the plan:\n";

@@ -16,7 +16,15 @@ std::string operation_query(const std::string& operation) {
 }  // namespace
 
 bool ApplyReport::ok() const {
-  return std::all_of(applied.begin(), applied.end(), [](const HostResult& r) { return r.ok(); });
+  auto all_ok = [](const std::vector<HostResult>& v) {
+    return std::all_of(v.begin(), v.end(), [](const HostResult& r) { return r.ok(); });
+  };
+  return !applied.empty() && all_ok(prepared) && all_ok(applied);
+}
+
+std::optional<Clock::time_point> activated_at(const HostResult& commit) {
+  if (!commit.ok() || !commit.body.contains("activated_at_unix_us")) return std::nullopt;
+  return Clock::time_point(std::chrono::microseconds(commit.body["activated_at_unix_us"].get<std::int64_t>()));
 }
 
 std::vector<const Host*> all_hosts(const Inventory& inv) {
@@ -34,12 +42,23 @@ std::vector<const Host*> plan_hosts(const Plan& plan) {
 }
 
 ApplyReport apply_plan(const Plan& plan, const CallOptions& options) {
-  std::vector<HostCall> calls;
-  for (const auto& f : plan.faults) calls.push_back({f.host, "POST", "/v1/faults", to_json(f.spec).dump()});
+  std::vector<HostCall> prepares;
+  for (const auto& f : plan.faults) prepares.push_back({f.host, "POST", "/v1/faults/prepare", to_json(f.spec).dump()});
   ApplyReport report;
-  report.applied = call_all(calls, options);
+  report.prepared = call_all(prepares, options);
+  const bool prepared = std::all_of(report.prepared.begin(), report.prepared.end(), [](const HostResult& r) { return r.ok(); });
+  if (prepared) {
+    std::vector<HostCall> commits;
+    for (std::size_t i = 0; i < plan.faults.size(); ++i) {
+      commits.push_back({plan.faults[i].host, "POST", "/v1/faults/" + report.prepared[i].body.value("id", "") + "/commit", {}});
+    }
+    CallOptions together = options;
+    together.together = true;
+    together.released = &report.commit_sent;
+    report.applied = call_all(commits, together);
+  }
   // Undo by label on every host of the plan, not only the ones that said yes:
-  // a host that timed out may still have applied its fault.
+  // a host that timed out may still have prepared or committed its fault.
   if (!report.ok()) report.rollback = revert_on(plan_hosts(plan), plan.operation, options);
   return report;
 }

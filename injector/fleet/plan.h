@@ -22,7 +22,7 @@ namespace injector::fleet {
 inline constexpr const char* kOperationLabel = "fleet.op";
 
 struct HostFault {
-  const Host* host = nullptr;
+  const Host* host = nullptr;  // into the inventory, which must outlive the plan
   std::vector<std::string> peers;  // the datacenters its traffic toward is faulted
   FaultSpec spec;
 };

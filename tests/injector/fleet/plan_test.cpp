@@ -62,7 +62,8 @@ TEST(FleetPlan, OneWayOnlyFaultsTheFirstSide) {
 }
 
 TEST(FleetPlan, GrudgeBetweenGroupsLeavesTrafficInsideAGroup) {
-  const auto plan = plan_partition(three_by_two(), {{"hz", "sh"}, {"sz"}}, false, {});
+  const auto inv = three_by_two();  // the plan points into it
+  const auto plan = plan_partition(inv, {{"hz", "sh"}, {"sz"}}, false, {});
   EXPECT_EQ(pairs(plan), (std::set<std::string>{"hz-1->sz", "hz-2->sz", "sh-1->sz", "sh-2->sz", "sz-1->hz", "sz-1->sh",
                                                 "sz-2->hz", "sz-2->sh"}));
 }

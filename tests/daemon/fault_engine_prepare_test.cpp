@@ -1,0 +1,97 @@
+// Two-phase apply: prepare readies everything but the slot, commit installs it.
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/fault_engine.h"
+#include "tests/daemon/fake_queues.h"
+#include "tests/daemon/fake_tc.h"
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+using namespace injector;
+using namespace std::chrono_literals;
+using injector::testing::FakeTc;
+
+FaultSpec cut(Direction direction = Direction::egress) {
+  FaultSpec s;
+  s.device = "eth0";
+  s.match.to = {Cidr::parse("10.0.0.0/8")};
+  s.direction = direction;
+  s.impairments.cut = CutImpairment{};
+  s.lifetime.duration = 10min;
+  return s;
+}
+
+class PrepareTest : public ::testing::Test {
+ protected:
+  void SetUp() override { spdlog::set_level(spdlog::level::off); }
+  void TearDown() override { spdlog::set_level(spdlog::level::info); }
+  FaultEngine make(Journal* journal = nullptr) { return FaultEngine(tc, journal, {}, [this] { return now; }); }
+  FakeTc tc;
+  SteadyTime now{};
+};
+
+TEST_F(PrepareTest, PrepareReadiesTheRootButMatchesNoTrafficUntilCommit) {
+  auto engine = make();
+  const Fault& f = engine.prepare(cut());
+  const std::string id = f.id;
+  EXPECT_TRUE(f.prepared);
+  EXPECT_EQ(tc.count("install_root"), 1) << "the slow part, done in prepare";
+  EXPECT_EQ(tc.count("install_fault"), 0) << "nothing matches traffic yet";
+  now += 5s;
+  const Fault& c = engine.commit(id);
+  EXPECT_FALSE(c.prepared);
+  EXPECT_EQ(tc.count("install_fault"), 1);
+  EXPECT_EQ(c.deadline, now + 10min) << "the lifetime starts at commit";
+  EXPECT_THROW(engine.commit(id), ConflictError) << "committed once";
+  engine.revert(id);
+  EXPECT_TRUE(tc.our_roots.empty());
+}
+
+TEST_F(PrepareTest, AnUncommittedFaultIsDiscardedAfterThePrepareWindow) {
+  auto engine = make();
+  const std::string id = engine.prepare(cut(Direction::both)).id;
+  EXPECT_EQ(engine.next_deadline(), now + FaultEngine::kPrepareWindow);
+  now += FaultEngine::kPrepareWindow;
+  EXPECT_EQ(engine.run_due(), std::vector<std::string>{id});
+  EXPECT_TRUE(tc.our_roots.empty()) << "its root is gone";
+  EXPECT_TRUE(tc.ingress.empty()) << "and its ingress side";
+  EXPECT_EQ(tc.count("remove_fault"), 0) << "no slot was ever made, so none is removed";
+}
+
+TEST_F(PrepareTest, ASecondPreparedFaultOnTheDeviceLeavesTheFirstsRootAlone) {
+  auto engine = make();
+  const std::string a = engine.apply(cut()).id;
+  const std::string b = engine.prepare(cut()).id;
+  engine.revert(b);
+  EXPECT_EQ(tc.count("remove_fault"), 0) << "b had no slot to remove";
+  EXPECT_FALSE(tc.our_roots.empty()) << "a still needs the root";
+  engine.revert(a);
+  EXPECT_TRUE(tc.our_roots.empty());
+}
+
+TEST_F(PrepareTest, APreparedFaultCannotBeUpdatedAndIsNotResumed) {
+  injector::testing::TempDir dir;
+  Journal journal(dir.path());
+  auto engine = make(&journal);
+  const std::string id = engine.prepare(cut()).id;
+  EXPECT_THROW(engine.update(id, cut().impairments, std::nullopt), ConflictError);
+  const auto saved = journal.load();
+  ASSERT_TRUE(saved.has_value());
+  EXPECT_TRUE((*saved)["faults"][0].value("prepared", false));
+  FakeTc other;
+  FaultEngine restarted(other, nullptr, {});
+  EXPECT_TRUE(restarted.resume(*saved).empty()) << "never committed: not put back after a restart";
+}
+
+TEST_F(PrepareTest, AFailedCommitTakesTheFaultOutWhole) {
+  auto engine = make();
+  const std::string id = engine.prepare(cut()).id;
+  tc.fail_install_fault = true;
+  EXPECT_ANY_THROW(engine.commit(id));
+  EXPECT_EQ(engine.find(id), nullptr);
+  EXPECT_TRUE(tc.our_roots.empty());
+}
+
+}  // namespace
