@@ -118,7 +118,7 @@ json ApiRouter::fault_json(const Fault& f) const {
   } catch (const std::exception& e) {
     counters["error"] = e.what();
   }
-  json out = {{"id", f.id},       {"state", f.prepared ? "prepared" : "active"}, {"backend", to_string(f.backend)},
+  json out = {{"id", f.id},       {"state", !f.prepared ? "active" : f.commit_at ? "armed" : "prepared"}, {"backend", to_string(f.backend)},
           {"slot", f.slot},   {"spec", to_json(f.spec)},
           {"created_at", format_iso8601(f.created_at)}, {"expires_at", format_iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
@@ -253,6 +253,21 @@ http::Response ApiRouter::faults(const http::Request& request) {
   return method_not_allowed(request.method, "GET, POST, DELETE");
 }
 
+// POST /v1/faults/{id}/commit: now, or armed for {"at_unix_us": N} (CLOCK_REALTIME
+// microseconds) within the prepare window; a time already past commits now.
+http::Response ApiRouter::commit(const http::Request& request, const std::string& id) {
+  if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) return reply(200, fault_json(engine_.commit(id)));
+  const json body = json::parse(request.body);
+  JsonObjectReader r(body, "");
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto window_us = std::chrono::duration_cast<std::chrono::microseconds>(FaultEngine::kPrepareWindow).count();
+  const std::int64_t at_us = r.integer("at_unix_us", now_us, 0, now_us + window_us);
+  r.reject_unknown("at_unix_us");
+  const Fault& f = engine_.arm(id, engine_.now() + std::chrono::microseconds(at_us - now_us));
+  return reply(f.prepared ? 202 : 200, fault_json(f));
+}
+
 http::Response ApiRouter::one_fault(const http::Request& request, const std::string& id) {
   if (request.method == "GET") {
     const Fault* f = engine_.find(id);
@@ -291,7 +306,7 @@ http::Response ApiRouter::handle(const http::Request& request) {
       }
       if (const auto id = id_before(rest, kCommitSuffix); !id.empty()) {
         if (request.method != "POST") return method_not_allowed(request.method, "POST");
-        return reply(200, fault_json(engine_.commit(id)));
+        return commit(request, id);
       }
       return one_fault(request, rest);
     }

@@ -23,6 +23,7 @@ class ApiRouter {
 
  private:
   http::Response faults(const http::Request& request);
+  http::Response commit(const http::Request& request, const std::string& id);
   http::Response one_fault(const http::Request& request, const std::string& id);
   http::Response update(const http::Request& request, const std::string& id);
   http::Response health() const;

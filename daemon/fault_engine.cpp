@@ -223,11 +223,12 @@ const Fault& FaultEngine::renew(const std::string& id) {
 }
 
 std::vector<std::string> FaultEngine::run_due() {
+  commit_armed();
   std::vector<std::string> due;
   const SteadyTime now = clock_();
   for (auto& [id, f] : faults_) {
     if (f.deadline <= now) {
-      spdlog::info("fault {} reached the end of its lifetime", id);
+      spdlog::info("fault {} reached the end of its {}", id, f.prepared ? "prepare window uncommitted" : "lifetime");
       due.push_back(id);
     } else if (f.lease_deadline && *f.lease_deadline <= now) {
       spdlog::warn("fault {}: its holder did not renew the lease ({}); reverting", id,
@@ -242,12 +243,34 @@ std::vector<std::string> FaultEngine::run_due() {
   return due;
 }
 
+// Armed faults whose time has come, first of all: they are the ones on a clock.
+void FaultEngine::commit_armed() {
+  std::vector<std::string> due;
+  for (const auto& [id, f] : faults_) {
+    if (f.commit_at && *f.commit_at <= clock_()) due.push_back(id);
+  }
+  for (const auto& id : due) {
+    try {
+      commit_now(id);
+      journal_due_ = clock_() + kJournalDelay;
+    } catch (const std::exception& e) {
+      spdlog::error("armed fault {}: commit failed, fault removed: {}", id, e.what());
+    }
+  }
+  if (journal_due_ && *journal_due_ <= clock_()) {
+    journal_due_.reset();
+    record();
+  }
+}
+
 std::optional<SteadyTime> FaultEngine::next_deadline() const {
   std::optional<SteadyTime> next;
   auto consider = [&](std::optional<SteadyTime> t) {
     if (t && (!next || *t < *next)) next = t;
   };
+  consider(journal_due_);
   for (const auto& [id, f] : faults_) {
+    consider(f.commit_at);
     consider(f.deadline);
     consider(f.lease_deadline);
     consider(f.next_flap);

@@ -74,6 +74,7 @@ struct Fault {
   // and has its device side ready, but matches no traffic until commit.
   bool prepared = false;
   std::map<Direction, std::vector<tc::U32Rule>> pending_rules;  // what commit installs
+  std::optional<SteadyTime> commit_at;  // armed: run_due commits it then
   std::chrono::system_clock::time_point expires_at;
   SteadyTime deadline;
   std::optional<SteadyTime> lease_deadline;  // a held fault: reverted unless renewed by then
@@ -112,6 +113,9 @@ class FaultEngine {
   static constexpr std::chrono::milliseconds kPrepareWindow{60'000};
   const Fault& prepare(FaultSpec spec);
   const Fault& commit(const std::string& id);  // throws NotFoundError, ConflictError if already active
+  // Commit at `at` (run_due does it), so hosts with one clock flip together;
+  // a time already past commits now. Throws like commit().
+  const Fault& arm(const std::string& id, SteadyTime at);
   void revert(const std::string& id);  // throws NotFoundError
   std::vector<std::string> revert_all();
   // Reverts every fault carrying all of these labels (revert_all's rules).
@@ -148,6 +152,8 @@ class FaultEngine {
   void start_lifetime(Fault& fault, std::optional<std::chrono::milliseconds> remaining,
                       std::optional<std::chrono::milliseconds> lease_left) const;
   void stage(Fault& f, Direction side);
+  void commit_armed();
+  const Fault& commit_now(const std::string& id);  // commit() without the journal write
   int allocate_slot(int ifindex, Backend backend) const;
   Backend choose_backend(const FaultSpec& spec, int ifindex) const;
   void require_delay_line(const FaultSpec& spec) const;
@@ -173,6 +179,13 @@ class FaultEngine {
   Clock clock_;
   std::map<std::string, Fault> faults_;
   std::uint64_t lease_expiries_ = 0;
+  // Armed commits write the journal a little later (kJournalDelay), so on a
+  // machine shared by many daemons each one yields the CPU right after its
+  // kernel change and the fleet's changes land close together. The prepare
+  // record already explains the kernel objects; a crash in between leaves a
+  // prepared entry, which restart cleans up rather than resumes.
+  static constexpr std::chrono::milliseconds kJournalDelay{20};
+  std::optional<SteadyTime> journal_due_;
   DeviceRegistry devices_{backend_};
 };
 

@@ -44,7 +44,22 @@ void FaultEngine::stage(Fault& f, Direction side) {
   f.placements.push_back({side, where, 0, /*installed=*/false});
 }
 
+const Fault& FaultEngine::arm(const std::string& id, SteadyTime at) {
+  auto it = faults_.find(id);
+  if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
+  if (!it->second.prepared) throw ConflictError("fault " + id + " is already active (commit it once)");
+  if (at <= clock_()) return commit(id);
+  it->second.commit_at = at;
+  return it->second;
+}
+
 const Fault& FaultEngine::commit(const std::string& id) {
+  const Fault& f = commit_now(id);
+  record();  // after the kernel change, so the journal's write does not delay it
+  return f;
+}
+
+const Fault& FaultEngine::commit_now(const std::string& id) {
   auto it = faults_.find(id);
   if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
   Fault& f = it->second;
@@ -65,9 +80,9 @@ const Fault& FaultEngine::commit(const std::string& id) {
   }
   f.prepared = false;
   f.pending_rules.clear();
+  f.commit_at.reset();
   start_lifetime(f, std::nullopt, std::nullopt);
   spdlog::info("committed fault {} on {} (lifetime {})", id, f.spec.device, format_duration(f.spec.lifetime.duration));
-  record();  // after the kernel change, so the journal's write does not delay it
   return f;
 }
 

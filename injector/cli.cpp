@@ -34,7 +34,7 @@ constexpr const char* kExitCodes =
     "  7  the daemon failed to apply or revert (kernel error)\n"
     "  8  the host's kernel lacks a feature the fault needs (see `injector capabilities`)\n"
     "  9  the daemon refuses this user (not root nor in its --allow-group)\n"
-    " 10  a fleet command failed on some hosts (the others were rolled back) or some host is unreachable\n";
+    " 11  a fleet command failed on some hosts (the others were rolled back) or some host is unreachable\n";
 
 constexpr const char* kExamples =
     "Examples:\n"

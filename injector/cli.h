@@ -21,7 +21,7 @@ enum ExitCode : int {
   kDaemonFailed = 7,  // the daemon tried and failed (HTTP 5xx)
   kUnsupported = 8,   // the host's kernel lacks a feature the fault needs (HTTP 422)
   kForbidden = 9,     // the daemon refuses this user: not root nor in its --allow-group (HTTP 403)
-  kFleetFailed = 10,  // a fleet operation failed on some host; what it changed elsewhere was rolled back
+  kFleetFailed = 11,  // a fleet operation failed on some host; what it changed elsewhere was rolled back
 };
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -1,6 +1,7 @@
 #include "injector/fleet/operations.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "common/fault_json.h"
 #include "injector/cli.h"
@@ -41,22 +42,69 @@ std::vector<const Host*> plan_hosts(const Plan& plan) {
   return out;
 }
 
+namespace {
+
+bool all_ok(const std::vector<HostResult>& results) {
+  return std::all_of(results.begin(), results.end(), [](const HostResult& r) { return r.ok(); });
+}
+
+std::vector<HostCall> per_fault(const Plan& plan, const std::vector<HostResult>& prepared, const std::string& method,
+                                const std::string& suffix, const std::string& body) {
+  std::vector<HostCall> calls;
+  for (std::size_t i = 0; i < plan.faults.size(); ++i) {
+    calls.push_back({plan.faults[i].host, method, "/v1/faults/" + prepared[i].body.value("id", "") + suffix, body});
+  }
+  return calls;
+}
+
+// How far ahead to arm: long enough for every commit to arrive first, judged
+// by a round trip to every daemon just before (1.5x the slowest, plus 2 ms).
+std::chrono::microseconds arming_margin(const Plan& plan, const CallOptions& options) {
+  std::vector<HostCall> pings;
+  for (const Host* h : plan_hosts(plan)) pings.push_back({h, "GET", "/v1/health", {}});
+  CallOptions together = options;
+  together.together = true;
+  Clock::duration slowest{0};
+  for (const auto& r : call_all(pings, together)) slowest = std::max(slowest, r.answered - r.sent);
+  const auto margin = std::chrono::duration_cast<std::chrono::microseconds>(slowest * 3 / 2) + std::chrono::milliseconds(2);
+  return std::clamp<std::chrono::microseconds>(margin, std::chrono::milliseconds(5), std::chrono::seconds(5));
+}
+
+// Every fault armed for the same moment; then each host is asked what happened.
+std::vector<HostResult> commit_together(const Plan& plan, const std::vector<HostResult>& prepared, ApplyReport& report,
+                                        const CallOptions& options) {
+  const auto margin = arming_margin(plan, options);
+  const auto at = Clock::now() + margin;
+  const auto at_us = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
+  CallOptions together = options;
+  together.together = true;
+  together.released = &report.commit_sent;
+  auto armed = call_all(per_fault(plan, prepared, "POST", "/commit", "{\"at_unix_us\": " + std::to_string(at_us) + "}"), together);
+  if (!all_ok(armed)) return armed;
+  std::this_thread::sleep_until(at + std::max<Clock::duration>(margin / 2, std::chrono::milliseconds(5)));
+  for (int attempt = 0;; ++attempt) {
+    auto state = call_all(per_fault(plan, prepared, "GET", "", {}), options);
+    const bool active = std::all_of(state.begin(), state.end(), [](const HostResult& r) { return activated_at(r).has_value(); });
+    if (active || attempt == 20) {
+      for (auto& r : state) {
+        if (!r.ok() || activated_at(r)) continue;
+        r.error = "not active after its commit time (state " + r.body.value("state", "?") + ")";
+        r.status = 0;
+      }
+      return state;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
 ApplyReport apply_plan(const Plan& plan, const CallOptions& options) {
   std::vector<HostCall> prepares;
   for (const auto& f : plan.faults) prepares.push_back({f.host, "POST", "/v1/faults/prepare", to_json(f.spec).dump()});
   ApplyReport report;
   report.prepared = call_all(prepares, options);
-  const bool prepared = std::all_of(report.prepared.begin(), report.prepared.end(), [](const HostResult& r) { return r.ok(); });
-  if (prepared) {
-    std::vector<HostCall> commits;
-    for (std::size_t i = 0; i < plan.faults.size(); ++i) {
-      commits.push_back({plan.faults[i].host, "POST", "/v1/faults/" + report.prepared[i].body.value("id", "") + "/commit", {}});
-    }
-    CallOptions together = options;
-    together.together = true;
-    together.released = &report.commit_sent;
-    report.applied = call_all(commits, together);
-  }
+  if (all_ok(report.prepared)) report.applied = commit_together(plan, report.prepared, report, options);
   // Undo by label on every host of the plan, not only the ones that said yes:
   // a host that timed out may still have prepared or committed its fault.
   if (!report.ok()) report.rollback = revert_on(plan_hosts(plan), plan.operation, options);

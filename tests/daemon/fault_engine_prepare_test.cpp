@@ -94,4 +94,35 @@ TEST_F(PrepareTest, AFailedCommitTakesTheFaultOutWhole) {
   EXPECT_TRUE(tc.our_roots.empty());
 }
 
+TEST_F(PrepareTest, AnArmedFaultIsCommittedAtItsTimeAndJournaledJustAfter) {
+  injector::testing::TempDir dir;
+  Journal journal(dir.path());
+  auto engine = make(&journal);
+  const std::string id = engine.prepare(cut()).id;
+  engine.arm(id, now + 7ms);
+  EXPECT_EQ(engine.next_deadline(), now + 7ms);
+  now += 6ms;
+  engine.run_due();
+  EXPECT_EQ(tc.count("install_fault"), 0) << "not yet";
+  now += 1ms;
+  engine.run_due();
+  EXPECT_EQ(tc.count("install_fault"), 1) << "on time";
+  EXPECT_FALSE(engine.find(id)->prepared);
+  EXPECT_TRUE((*journal.load())["faults"][0].value("prepared", false)) << "the journal write waits";
+  now += 20ms;
+  EXPECT_EQ(engine.next_deadline(), now) << "the timer wakes for the journal";
+  engine.run_due();
+  EXPECT_FALSE((*journal.load())["faults"][0].value("prepared", false));
+}
+
+TEST_F(PrepareTest, ArmingForATimeAlreadyPastCommitsAtOnce) {
+  auto engine = make();
+  const std::string id = engine.prepare(cut()).id;
+  now += 1s;
+  EXPECT_FALSE(engine.arm(id, now - 1ms).prepared);
+  EXPECT_EQ(tc.count("install_fault"), 1);
+  EXPECT_THROW(engine.arm(id, now + 1s), ConflictError);
+  EXPECT_THROW(engine.arm("f-nope", now), NotFoundError);
+}
+
 }  // namespace

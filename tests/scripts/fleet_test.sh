@@ -171,10 +171,10 @@ kill -9 "$(cat "$LAB_ROOT/$P/pid/sz-2.pid")"
 fleet partition --isolate hz --detach --for 2m >"$WORK/out" 2>&1
 rc=$?
 left=$(fleet status --output json 2>/dev/null | grep -c '"id": "f-')
-if [[ $rc == 10 && $left == 0 ]] && grep -q "sz-2: failed" "$WORK/out"; then
-  pass "one daemon down: exit 10 naming sz-2, every other host rolled back"
+if [[ $rc == 11 && $left == 0 ]] && grep -q "sz-2: failed" "$WORK/out"; then
+  pass "one daemon down: exit 11 naming sz-2, every other host rolled back"
 else
-  fail "one daemon down" "exit $rc (want 10), faults left $left" "$(cat "$WORK/out")"
+  fail "one daemon down" "exit $rc (want 11), faults left $left" "$(cat "$WORK/out")"
 fi
 check_matrix "after the rollback every live pair reaches" all_reach
 echo "$PASSED passed, $FAILED failed"
