@@ -109,7 +109,8 @@ json ApiRouter::fault_json(const Fault& f) const {
   }
   json out = {{"id", f.id},       {"state", "active"}, {"backend", to_string(f.backend)},
           {"slot", f.slot},   {"spec", to_json(f.spec)},
-          {"created_at", format_iso8601(f.created_at)}, {"expires_at", format_iso8601(f.expires_at)},
+          {"created_at", format_iso8601(f.created_at)}, {"created_by", f.created_by},
+          {"expires_at", format_iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
           {"kernel", kernel}, {"counters", counters}};
   if (f.lease_deadline) {
@@ -237,7 +238,7 @@ http::Response ApiRouter::faults(const http::Request& request) {
     if (body.is_discarded()) {
       return reply(400, error_json("invalid_json", "request body is not valid JSON", "body", "a JSON fault spec"));
     }
-    const Fault& f = engine_.apply(fault_spec_from_json(body));
+    const Fault& f = engine_.apply(fault_spec_from_json(body), request.peer.identity());
     return reply(201, fault_json(f));
   }
   if (request.method == "DELETE") return reply(200, {{"reverted", engine_.revert_labelled(labels)}});

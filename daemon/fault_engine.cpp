@@ -61,13 +61,13 @@ int FaultEngine::allocate_slot(int ifindex, Backend backend) const {
   return slot;
 }
 
-const Fault& FaultEngine::apply(FaultSpec spec) {
-  return apply_as(std::move(spec), new_fault_id(), std::nullopt, std::nullopt);
+const Fault& FaultEngine::apply(FaultSpec spec, std::string created_by) {
+  return apply_as(std::move(spec), new_fault_id(), std::nullopt, std::nullopt, std::move(created_by));
 }
 
 // `remaining`, `lease_left`: a resumed fault keeps the rest of the lifetime and lease it had.
 const Fault& FaultEngine::apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining,
-                                   std::optional<std::chrono::milliseconds> lease_left) {
+                                   std::optional<std::chrono::milliseconds> lease_left, std::string created_by) {
   validate(spec);
   spec.lifetime.duration = resolve_lifetime(spec.lifetime.duration);
   std::map<Direction, std::vector<tc::U32Rule>> rules;
@@ -89,6 +89,7 @@ const Fault& FaultEngine::apply_as(FaultSpec spec, std::string id, std::optional
   }
   const auto lifetime = remaining.value_or(spec.lifetime.duration);
   fault.created_at = std::chrono::system_clock::now();
+  fault.created_by = std::move(created_by);
   fault.expires_at = fault.created_at + lifetime;
   fault.deadline = clock_() + lifetime;
   if (spec.lifetime.lease.count() > 0) fault.lease_deadline = clock_() + lease_left.value_or(spec.lifetime.lease);

@@ -68,6 +68,7 @@ struct Fault {
   SteadyTime flap_anchor;               // the unjittered schedule the switches follow
   std::size_t filter_rules = 0;
   std::chrono::system_clock::time_point created_at;
+  std::string created_by;  // who applied it: "uid:1000" or "cert:CN=...", kept across restarts
   std::chrono::system_clock::time_point expires_at;
   SteadyTime deadline;
   std::optional<SteadyTime> lease_deadline;  // a held fault: reverted unless renewed by then
@@ -95,7 +96,8 @@ class FaultEngine {
 
   // Throws FieldError (bad input, nothing changed), ConflictError, or a
   // runtime error from the kernel after undoing any partial change.
-  const Fault& apply(FaultSpec spec);
+  // `created_by` says who applied it (http::PeerCredentials::identity()).
+  const Fault& apply(FaultSpec spec, std::string created_by = {});
   void revert(const std::string& id);  // throws NotFoundError
   std::vector<std::string> revert_all();
   // Reverts every fault carrying all of these labels (revert_all's rules).
@@ -125,7 +127,7 @@ class FaultEngine {
 
  private:
   const Fault& apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining,
-                        std::optional<std::chrono::milliseconds> lease_left);
+                        std::optional<std::chrono::milliseconds> lease_left, std::string created_by);
   int allocate_slot(int ifindex, Backend backend) const;
   Backend choose_backend(const FaultSpec& spec, int ifindex) const;
   void require_delay_line(const FaultSpec& spec) const;
