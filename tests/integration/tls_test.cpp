@@ -126,11 +126,13 @@ TEST_F(TlsApi, NoCertificateARogueCertificateOrPlainHttpIsRefusedAndChangesNothi
 }
 
 TEST_F(TlsApi, TheCliRefusesADaemonWhoseCertificateDoesNotVerify) {
+  const std::size_t before = audit_records().size();
   const auto wrong_ca = cli({"fault", "list"}, "client", "rogue-ca");
   EXPECT_EQ(wrong_ca.status, 10) << wrong_ca.out;
   EXPECT_NE(wrong_ca.out.find("is not trusted"), std::string::npos) << wrong_ca.out;
-  for (const auto& rec : audit_records()) {
-    EXPECT_NE(rec.value("method", ""), "GET") << "nothing was sent: " << rec.dump();
+  const auto records = audit_records();
+  for (std::size_t i = before; i < records.size(); ++i) {
+    EXPECT_FALSE(records[i].contains("method")) << "no request was sent: " << records[i].dump();
   }
   // The server certificate names localhost too (a DNS SAN): dialled by name, it verifies.
   const auto by_name = lab_->exec('a', {INJECTOR_BIN, "fault", "list", "--daemon", std::string("https://localhost:") + kPort,

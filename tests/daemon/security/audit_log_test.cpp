@@ -101,7 +101,7 @@ TEST(AuditLog, ATlsCallerIsRecordedByCertificateSubjectAndAddress) {
 TEST(AuditLog, ARefusedHandshakeRecordsTheAddressAndWhy) {
   const auto rec = injector::security::refused_handshake({"::1", 5555}, "peer did not return a certificate", kWhen);
   EXPECT_EQ(format_text(rec),
-            "2026-11-26T17:40:03.120Z remote=[::1]:5555 status=0 error=tls_handshake "
+            "2026-11-26T17:40:03.120Z remote=\"[::1]:5555\" status=0 error=tls_handshake "
             "reason=\"peer did not return a certificate\"");
   EXPECT_EQ(json::parse(format_json(rec)),
             json::parse(R"({"time": "2026-11-26T17:40:03.120Z", "remote": "[::1]:5555", "status": 0,
