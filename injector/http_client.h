@@ -21,9 +21,9 @@ struct TlsFiles {
 // "https://HOST:PORT" (HOST a name, an IPv4 address or [IPv6]).
 struct Endpoint {
   std::string unix_path;   // unix: only
-  std::string host;        // https: only; IPv6 without brackets
+  std::string host = {};   // https: only; IPv6 without brackets
   std::uint16_t port = 0;  // https: only
-  TlsFiles tls;            // https: only, all three set
+  TlsFiles tls = {};       // https: only, all three set
 
   bool is_https() const { return !host.empty(); }
   // Throws std::invalid_argument with a clear message: a malformed address,
