@@ -120,7 +120,8 @@ json ApiRouter::fault_json(const Fault& f) const {
   }
   json out = {{"id", f.id},       {"state", !f.prepared ? "active" : f.commit_at ? "armed" : "prepared"}, {"backend", to_string(f.backend)},
           {"slot", f.slot},   {"spec", to_json(f.spec)},
-          {"created_at", format_iso8601(f.created_at)}, {"expires_at", format_iso8601(f.expires_at)},
+          {"created_at", format_iso8601(f.created_at)}, {"created_by", f.created_by},
+          {"expires_at", format_iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
           {"kernel", kernel}, {"counters", counters}};
   if (!f.prepared) {
@@ -248,7 +249,9 @@ http::Response ApiRouter::faults(const http::Request& request) {
     }
     return reply(200, {{"faults", list}});
   }
-  if (request.method == "POST") return reply(201, fault_json(engine_.apply(spec_from_body(request))));
+  if (request.method == "POST") {
+    return reply(201, fault_json(engine_.apply(spec_from_body(request), request.peer.identity())));
+  }
   if (request.method == "DELETE") return reply(200, {{"reverted", engine_.revert_labelled(labels)}});
   return method_not_allowed(request.method, "GET, POST, DELETE");
 }
@@ -296,7 +299,7 @@ http::Response ApiRouter::handle(const http::Request& request) {
     if (path == kFaultsPath) return faults(request);
     if (path == kPreparePath) {
       if (request.method != "POST") return method_not_allowed(request.method, "POST");
-      return reply(201, fault_json(engine_.prepare(spec_from_body(request))));
+      return reply(201, fault_json(engine_.prepare(spec_from_body(request), request.peer.identity())));
     }
     if (path.starts_with(std::string(kFaultsPath) + "/") && path.size() > kFaultsPath.size() + 1) {
       const std::string rest = path.substr(kFaultsPath.size() + 1);

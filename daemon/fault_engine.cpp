@@ -58,14 +58,15 @@ int FaultEngine::allocate_slot(int ifindex, Backend backend) const {
   return slot;
 }
 
-const Fault& FaultEngine::apply(FaultSpec spec) {
-  return apply_as(std::move(spec), new_fault_id(), std::nullopt, std::nullopt);
+const Fault& FaultEngine::apply(FaultSpec spec, std::string created_by) {
+  return apply_as(std::move(spec), new_fault_id(), std::nullopt, std::nullopt, std::move(created_by));
 }
 
 // `remaining`, `lease_left`: a resumed fault keeps the rest of the lifetime and lease it had.
 const Fault& FaultEngine::apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining,
-                                   std::optional<std::chrono::milliseconds> lease_left) {
+                                   std::optional<std::chrono::milliseconds> lease_left, std::string created_by) {
   auto [fault, rules] = build(std::move(spec), std::move(id), remaining, lease_left);
+  fault.created_by = std::move(created_by);
   const std::string fid = fault.id;
   install(std::move(fault), rules);
   const Fault& applied = faults_.at(fid);

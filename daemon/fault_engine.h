@@ -69,6 +69,7 @@ struct Fault {
   SteadyTime flap_anchor;               // the unjittered schedule the switches follow
   std::size_t filter_rules = 0;
   std::chrono::system_clock::time_point created_at;    // when it was applied, or prepared
+  std::string created_by;  // who applied it: "uid:1000" or "cert:CN=...", kept across restarts
   std::chrono::system_clock::time_point activated_at;  // when it began to act on traffic (commit)
   // Two-phase apply (fleet operations): a prepared fault is decided, journaled
   // and has its device side ready, but matches no traffic until commit.
@@ -105,13 +106,14 @@ class FaultEngine {
 
   // Throws FieldError (bad input, nothing changed), ConflictError, or a
   // runtime error from the kernel after undoing any partial change.
-  const Fault& apply(FaultSpec spec);
+  // `created_by` says who applied it (http::PeerCredentials::identity()).
+  const Fault& apply(FaultSpec spec, std::string created_by = {});
   // Two-phase apply, so a fleet flips together: prepare does everything but
   // the last step (checks, slot, journal, the device's root or ifb), commit
   // installs the slot so traffic is matched. A prepared fault that is not
   // committed within kPrepareWindow (or its lease) is discarded.
   static constexpr std::chrono::milliseconds kPrepareWindow{60'000};
-  const Fault& prepare(FaultSpec spec);
+  const Fault& prepare(FaultSpec spec, std::string created_by = {});
   const Fault& commit(const std::string& id);  // throws NotFoundError, ConflictError if already active
   // Commit at `at` (run_due does it), so hosts with one clock flip together;
   // a time already past commits now. Throws like commit().
@@ -146,7 +148,7 @@ class FaultEngine {
  private:
   using SideRules = std::map<Direction, std::vector<tc::U32Rule>>;
   const Fault& apply_as(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining,
-                        std::optional<std::chrono::milliseconds> lease_left);
+                        std::optional<std::chrono::milliseconds> lease_left, std::string created_by);
   std::pair<Fault, SideRules> build(FaultSpec spec, std::string id, std::optional<std::chrono::milliseconds> remaining,
                                     std::optional<std::chrono::milliseconds> lease_left) const;
   void start_lifetime(Fault& fault, std::optional<std::chrono::milliseconds> remaining,

@@ -58,7 +58,7 @@ std::vector<std::string> FaultEngine::resume(const nlohmann::json& saved) {
           continue;
         }
       }
-      apply_as(fault_spec_from_json(entry.at("spec")), id, left, lease_left);
+      apply_as(fault_spec_from_json(entry.at("spec")), id, left, lease_left, entry.value("created_by", ""));
       resumed.push_back(id);
       spdlog::info("resumed fault {} for the {} left of its lifetime", id, format_duration(left));
     } catch (const std::exception& e) {
@@ -78,6 +78,7 @@ void FaultEngine::record() {
     }
     nlohmann::json entry = {{"id", id}, {"ifindex", f.ifindex}, {"slot", f.slot}, {"backend", to_string(f.backend)},
                       {"spec", to_json(f.spec)},
+                      {"created_by", f.created_by},
                       {"placements", placed},
                       {"expires_at_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                                  f.expires_at.time_since_epoch()).count()}};

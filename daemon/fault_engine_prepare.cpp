@@ -10,8 +10,9 @@
 
 namespace injector {
 
-const Fault& FaultEngine::prepare(FaultSpec spec) {
+const Fault& FaultEngine::prepare(FaultSpec spec, std::string created_by) {
   auto [fault, rules] = build(std::move(spec), new_fault_id(), std::nullopt, std::nullopt);
+  fault.created_by = std::move(created_by);
   fault.prepared = true;
   fault.pending_rules = std::move(rules);
   // Until commit the fault lives only for the prepare window (or its lease, if shorter).

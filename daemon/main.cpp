@@ -16,6 +16,7 @@
 #include "daemon/api_router.h"
 #include "daemon/delayline/kernel_queues.h"
 #include "daemon/nft/queue_rules.h"
+#include "daemon/http/tls_server.h"
 #include "daemon/security/api_gate.h"
 #include "daemon/tc/kernel_tc.h"
 
@@ -30,6 +31,8 @@ struct Options {
   std::string allow_group;
   std::string audit_log;
   std::string audit_format = "text";
+  std::string listen;                   // --listen ADDR:PORT: the API over mutual TLS too
+  injector::http::TlsFiles tls;         // --tls-cert, --tls-key, --client-ca
   bool cleanup = false;
 };
 
@@ -63,10 +66,14 @@ class ExpiryTimer {
 struct Access {
   std::optional<injector::security::AllowedGroup> group;
   std::unique_ptr<injector::security::AuditLog> audit;
+  std::optional<injector::http::TlsListenConfig> tls;  // the lead passes tls->listen to control-path exclusion
+  std::unique_ptr<boost::asio::ssl::context> tls_context;
 };
 
 Access open_access(const Options& opt) {
   Access access;
+  access.tls = injector::http::tls_listen_config(opt.listen, opt.tls);
+  if (access.tls) access.tls_context = injector::http::make_server_context(access.tls->files);
   if (!opt.allow_group.empty()) access.group = injector::security::resolve_group(opt.allow_group);
   if (!opt.audit_log.empty()) {
     access.audit = std::make_unique<injector::security::AuditLog>(
@@ -85,12 +92,23 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
   injector::ApiRouter router(engine, {server_options.max_body_bytes});
   const injector::security::ApiGate gate([&](const injector::http::Request& req) { return router.handle(req); },
                                          injector::security::root_or_group(gid), access.audit.get());
-  injector::http::UnixHttpServer server(io, server_options, [&](const injector::http::Request& req) {
+  const auto handler = [&](const injector::http::Request& req) {
     auto response = gate.handle(req);
-    spdlog::info("uid {} {} {} -> {}", req.peer.uid, req.method, req.target, response.status);
+    spdlog::info("{} {} {} -> {}", req.peer.identity(), req.method, req.target, response.status);
     expiry.rearm();
     return response;
-  });
+  };
+  injector::http::UnixHttpServer server(io, server_options, handler);
+  std::optional<injector::http::TlsHttpServer> tls_server;
+  if (access.tls) {
+    tls_server.emplace(io, injector::http::TlsServerOptions{access.tls->listen, server_options.max_body_bytes},
+                       *access.tls_context, handler,
+                       [&](const injector::http::TcpAddress& remote, const std::string& reason) {
+                         gate.refuse_handshake(remote, reason);
+                       });
+    spdlog::info("serving the API over mutual TLS on {} (client CA {})", tls_server->local_address().to_string(),
+                 access.tls->files.client_ca);
+  }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
@@ -102,6 +120,7 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
       spdlog::error("revert on exit failed: {}", e.what());
     }
     server.stop();
+    if (tls_server) tls_server->stop();
     io.stop();
   });
   spdlog::info("injectord {} listening on {} (state in {}, allowed: root{})", injector::kVersion, opt.socket,
@@ -185,6 +204,13 @@ int main(int argc, char** argv) {
   app.add_option("--audit-format", opt.audit_format, "text or json (JSON lines)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  app.add_option("--listen", opt.listen,
+                 "Also serve the API over TCP with mutual TLS on ADDR:PORT (IPv4, or [IPv6]:PORT); "
+                 "needs --tls-cert, --tls-key and --client-ca");
+  app.add_option("--tls-cert", opt.tls.cert, "The TLS server's certificate chain (PEM), for --listen");
+  app.add_option("--tls-key", opt.tls.key, "The TLS server's private key (PEM), for --listen");
+  app.add_option("--client-ca", opt.tls.client_ca,
+                 "CA certificate(s) (PEM); every client certificate they signed may use the whole API over --listen");
   app.add_flag("--cleanup", opt.cleanup,
                "Remove everything of ours from the host (traffic control, ifbs, nf_tables) and the journal, then exit");
   app.set_version_flag("--version", std::string("injectord ") + injector::kVersion);

@@ -33,8 +33,9 @@ constexpr const char* kExitCodes =
     "  6  conflict: traffic control or an nf_tables table that injectord does not own, or a combination the kernel refuses\n"
     "  7  the daemon failed to apply or revert (kernel error)\n"
     "  8  the host's kernel lacks a feature the fault needs (see `injector capabilities`)\n"
-    "  9  the daemon refuses this user (not root nor in its --allow-group)\n"
-    " 11  a fleet command failed on some hosts (the others were rolled back) or some host is unreachable\n";
+    "  9  the daemon refuses this user (not root nor in its --allow-group) or, over https, our --cert\n"
+    "  10 https: the daemon's certificate does not verify against --ca for that host (nothing was sent)\n"
+    "  11 a fleet command failed on some hosts (the others were rolled back) or some host is unreachable\n";
 
 constexpr const char* kExamples =
     "Examples:\n"
@@ -52,11 +53,14 @@ constexpr const char* kExamples =
     "  injector fault update f-0123456789ab --delay 200ms\n"
     "  injector fault list --output json\n"
     "  injector fault revert f-0123456789ab\n"
-    "  injector fault revert --all\n";
+    "  injector fault revert --all\n"
+    "  injector fault list --daemon https://10.0.0.5:8443 --cert me.pem --key me.key --ca daemons-ca.pem\n";
 
 struct Common {
   std::string daemon = "unix:/run/injector/injectord.sock";
+  client::TlsFiles tls;  // --cert, --key, --ca: https:// daemons only
   std::string output = "text";
+  client::Endpoint endpoint() const { return client::Endpoint::parse(daemon, tls); }
 };
 
 struct MatchFlags {
@@ -98,7 +102,7 @@ namespace {
 // Sends one request; prints the error and returns its exit code, or returns kOk with `answer` filled.
 int call(const Common& c, const char* method, const std::string& target, const std::string& body, json& answer,
          std::ostream& err) {
-  const auto result = client::http_request(client::Endpoint::parse(c.daemon), method, target, body);
+  const auto result = client::http_request(c.endpoint(), method, target, body);
   answer = json::parse(result.body, nullptr, false);
   if (result.status >= 200 && result.status < 300 && !answer.is_discarded()) return kOk;
   err << "injector: error: " << describe_error(answer, result.status) << "\n";
@@ -235,7 +239,12 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   fault->require_subcommand(1);
   auto* caps = app.add_subcommand("capabilities", "What the daemon's kernel can do, and which fault kinds it serves");
   for (auto* cmd : {fault, caps}) {
-    cmd->add_option("--daemon", common.daemon, "Daemon endpoint, unix:/PATH")->envname("INJECTOR_DAEMON")->capture_default_str();
+    cmd->add_option("--daemon", common.daemon, "Daemon endpoint, unix:/PATH or https://HOST:PORT (mutual TLS)")
+        ->envname("INJECTOR_DAEMON")
+        ->capture_default_str();
+    cmd->add_option("--cert", common.tls.cert, "https: our client certificate (PEM), signed by the daemon's --client-ca");
+    cmd->add_option("--key", common.tls.key, "https: the client certificate's private key (PEM)");
+    cmd->add_option("--ca", common.tls.ca, "https: the CA certificate (PEM) the daemon's certificate must verify against");
     cmd->add_option("--output", common.output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   }
 
@@ -283,7 +292,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       rc = call(common, "POST", "/v1/faults", to_json(spec).dump(), answer, err);
       if (rc == kOk) out << (common.output == "json" ? answer.dump(2) : answer.value("id", "")) << std::endl;
       if (rc == kOk && match.hold) {
-        rc = hold({client::Endpoint::parse(common.daemon), answer.value("id", ""), spec.lifetime.lease,
+        rc = hold({common.endpoint(), answer.value("id", ""), spec.lifetime.lease,
                    std::chrono::milliseconds(answer.value("expires_in_ms", 0))},
                   out, err);
       }
@@ -328,6 +337,12 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   } catch (const client::UnreachableError& e) {
     err << "injector: error: " << e.what() << "\n";
     return kUnreachable;
+  } catch (const client::UntrustedDaemonError& e) {
+    err << "injector: error: " << e.what() << "\n";
+    return kUntrusted;
+  } catch (const client::CertificateRefusedError& e) {
+    err << "injector: error: " << e.what() << "\n";
+    return kForbidden;
   } catch (const std::exception& e) {
     err << "injector: error: " << e.what() << "\n";
     return kInternal;

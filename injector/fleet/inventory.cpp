@@ -112,7 +112,9 @@ Host read_host(const YAML::Node& node, const std::string& path, const std::strin
   h.datacenter = r.string("datacenter");
   h.daemon = r.string("daemon");
   try {
-    client::Endpoint::parse(h.daemon);
+    // Syntax only here: whether an https daemon has its TLS files is checked
+    // once the file's default `tls` is known (check_host).
+    client::Endpoint::parse(h.daemon, h.daemon.starts_with("https:") ? TlsClient{"-", "-", "-"} : TlsClient{});
   } catch (const std::invalid_argument& e) {
     throw FieldError(r.at("daemon"), e.what());
   }
@@ -170,6 +172,11 @@ void check_host(const Inventory& inv, std::size_t i) {
 }
 
 }  // namespace
+
+client::Endpoint Host::endpoint() const {
+  const bool https = daemon.starts_with("https:");
+  return client::Endpoint::parse(daemon, https ? tls.value_or(TlsClient{}) : TlsClient{});
+}
 
 const Datacenter* Inventory::datacenter(std::string_view name) const {
   for (const auto& dc : datacenters) {

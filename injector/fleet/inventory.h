@@ -9,17 +9,13 @@
 #include <vector>
 
 #include "common/cidr.h"
+#include "injector/http_client.h"
 
 namespace injector::fleet {
 
-// Client certificate, key and CA for daemons reached over https. Paths are
-// resolved against the inventory file's directory.
-struct TlsClient {
-  std::string cert;
-  std::string key;
-  std::string ca;
-  friend bool operator==(const TlsClient&, const TlsClient&) = default;
-};
+// Client certificate, key and CA for daemons reached over https (the CLI's
+// --cert, --key, --ca). Paths are resolved against the inventory file's directory.
+using TlsClient = client::TlsFiles;
 
 struct Datacenter {
   std::string name;
@@ -34,6 +30,8 @@ struct Host {
   std::vector<Cidr> addresses;     // single addresses (/32, /128)
   std::string netns;               // lab only; empty elsewhere
   std::optional<TlsClient> tls;    // the host's own, or the file's default
+
+  client::Endpoint endpoint() const;  // the daemon address with the TLS files
 };
 
 struct Inventory {

@@ -354,8 +354,8 @@ TEST(HttpClient, EndpointParse) {
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(),
-                 "daemon endpoint 'http://localhost': expected unix:/PATH "
-                 "(e.g. unix:/run/injector/injectord.sock)");
+                 "daemon endpoint 'http://localhost': plain http is not served; "
+                 "use https://HOST:PORT with --cert, --key and --ca");
   }
 }
 

@@ -171,4 +171,24 @@ TEST(SocketGroup, TheSocketFileIsGroupOwnedByTheAllowedGroupWithMode0660) {
   EXPECT_FALSE(injector::http::socket_in_use(options.socket_path));
 }
 
+// Over TLS the handshake already verified the certificate against
+// --client-ca: that is the authorization, and the uid policy is not asked.
+TEST(ApiGateTls, ACertificateCallerIsServedWithoutAskingTheUidPolicy) {
+  int asked = 0;
+  const injector::security::ApiGate gate(
+      [](const injector::http::Request&) { return injector::http::Response{200, "{}"}; },
+      [&asked](const PeerCredentials&) {
+        ++asked;
+        return false;
+      },
+      nullptr);
+  injector::http::Request req{"GET", "/v1/health", "", {}};
+  req.peer.certificate_subject = "CN=ci-runner";
+  EXPECT_EQ(gate.handle(req).status, 200);
+  EXPECT_EQ(asked, 0);
+  req.peer.certificate_subject.reset();
+  EXPECT_EQ(gate.handle(req).status, 403) << "no subject, no uid: refused";
+  EXPECT_EQ(asked, 1);
+}
+
 }  // namespace

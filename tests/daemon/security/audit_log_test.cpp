@@ -80,6 +80,34 @@ TEST(AuditLog, ARefusedCallRecordsWhatItTried) {
   EXPECT_FALSE(j.contains("reverted"));
 }
 
+TEST(AuditLog, ATlsCallerIsRecordedByCertificateSubjectAndAddress) {
+  Request req = request("POST", "/v1/faults", R"({"device": "eth0", "match": {"to": ["10.0.0.0/8"]}, "impairments": {"cut": {}}})");
+  req.peer = {};
+  req.peer.certificate_subject = "CN=ci-runner,O=payments";
+  req.tcp = injector::http::TcpConnection{{"10.0.0.1", 8443}, {"10.0.0.9", 41234}};
+  const auto rec = summarize(req, {201, R"({"id": "f-0123456789ab"})"}, kWhen);
+  EXPECT_EQ(format_text(rec),
+            "2026-11-26T17:40:03.120Z cert=CN=ci-runner,O=payments remote=10.0.0.9:41234 method=POST path=/v1/faults "
+            "device=eth0 targets=1 impairments=cut status=201 fault=f-0123456789ab");
+  const json j = json::parse(format_json(rec));
+  EXPECT_EQ(j["cert"], "CN=ci-runner,O=payments");
+  EXPECT_EQ(j["remote"], "10.0.0.9:41234");
+  EXPECT_FALSE(j.contains("uid")) << "a TLS caller has no uid: " << j.dump();
+  // A subject with spaces is quoted like any other value that is not plain.
+  req.peer.certificate_subject = "CN=ci runner";
+  EXPECT_NE(format_text(summarize(req, {201, "{}"}, kWhen)).find(R"( cert="CN=ci runner" )"), std::string::npos);
+}
+
+TEST(AuditLog, ARefusedHandshakeRecordsTheAddressAndWhy) {
+  const auto rec = injector::security::refused_handshake({"::1", 5555}, "peer did not return a certificate", kWhen);
+  EXPECT_EQ(format_text(rec),
+            "2026-11-26T17:40:03.120Z remote=\"[::1]:5555\" status=0 error=tls_handshake "
+            "reason=\"peer did not return a certificate\"");
+  EXPECT_EQ(json::parse(format_json(rec)),
+            json::parse(R"({"time": "2026-11-26T17:40:03.120Z", "remote": "[::1]:5555", "status": 0,
+                            "error": "tls_handshake", "reason": "peer did not return a certificate"})"));
+}
+
 TEST(AuditLog, HostileValuesAreQuotedAndBoundedNeverSplitTheLine) {
   const std::string device = "eth0\nuid=0 status=201 " + std::string(200, 'x');
   const auto rec = summarize(request("POST", "/v1/faults", json{{"device", device}, {"impairments", {{"a b", 1}}}}.dump()),
