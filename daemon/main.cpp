@@ -14,9 +14,11 @@
 #include "common/duration.h"
 #include "common/version.h"
 #include "daemon/api_router.h"
+#include "daemon/config_file.h"
 #include "daemon/delayline/kernel_queues.h"
 #include "daemon/nft/queue_rules.h"
 #include "daemon/security/api_gate.h"
+#include "daemon/security/privileges.h"
 #include "daemon/tc/kernel_tc.h"
 
 namespace {
@@ -75,7 +77,8 @@ Access open_access(const Options& opt) {
   return access;
 }
 
-int serve(const Options& opt, const Access& access, injector::FaultEngine& engine) {
+int serve(const Options& opt, const Access& access, injector::FaultEngine& engine,
+          const std::optional<nlohmann::json>& saved) {
   boost::asio::io_context io;
   ExpiryTimer expiry(io, engine);
   injector::http::ServerOptions server_options{opt.socket};
@@ -91,6 +94,10 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
     expiry.rearm();
     return response;
   });
+  // The socket is bound and chowned: the last step that needed more than
+  // serving does. Resumed delay lines start threads, so they come after.
+  spdlog::info("{}", injector::security::drop_privileges());
+  if (saved) engine.resume(*saved);
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
@@ -127,8 +134,7 @@ int run(const Options& opt) {
   }
   const auto saved = journal.load();  // before cleanup starts a new one
   engine.cleanup_leftovers();
-  if (saved) engine.resume(*saved);
-  return serve(opt, access, engine);
+  return serve(opt, access, engine, saved);
 }
 
 // Our nf_tables tables, where the kernel has nf_tables at all: without
@@ -155,6 +161,7 @@ int cleanup(const Options& opt) {
     return 1;
   }
   const auto caps = injector::tc::probe_capabilities();
+  spdlog::info("{}", injector::security::drop_privileges());
   injector::tc::KernelTc kernel;
   // No journal: the engine would write a fresh one, and --cleanup removes it.
   injector::FaultEngine engine(kernel, nullptr, injector::EngineConfig{});
@@ -186,9 +193,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   app.add_flag("--cleanup", opt.cleanup,
-               "Remove everything of ours from the host (traffic control, ifbs, nf_tables) and the journal, then exit");
+               "Remove everything of ours from the host (traffic control, ifbs, nf_tables) and the journal, then exit")
+      ->configurable(false);  // an action, not a setting: a unit's config file must not turn serving into cleaning
   app.set_version_flag("--version", std::string("injectord ") + injector::kVersion);
-  CLI11_PARSE(app, argc, argv);
+  injector::add_config_file(app);
+  if (const auto code = injector::parse_command_line(app, argc, argv)) return *code;
   spdlog::set_level(spdlog::level::from_str(opt.log_level));
   try {
     return opt.cleanup ? cleanup(opt) : run(opt);
