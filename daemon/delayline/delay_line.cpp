@@ -89,6 +89,8 @@ struct DelayLine::Impl {
       ev.data.fd = fd;
       if (epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0) throw_errno("epoll_ctl add");
     }
+    // The thread inherits the creating thread's network namespace, like the sockets.
+    worker = std::thread([this] { run(); });
   }
 
   // --- commands: run on the worker thread, the caller waits for the outcome ---
@@ -100,11 +102,6 @@ struct DelayLine::Impl {
       std::lock_guard lock(cmd_mu);
       if (!alive) throw std::runtime_error("delay line: the worker thread has stopped");
       commands.emplace_back(std::move(task));
-      // Started at first use, not at construction: injectord drops its
-      // capabilities after building the delay line, and they are per thread;
-      // a thread inherits its creator's. It inherits the network namespace
-      // too, like the sockets.
-      if (!worker.joinable()) worker = std::thread([this] { run(); });
     }
     const std::uint64_t one = 1;
     if (write(wake.get(), &one, sizeof one) < 0 && errno != EAGAIN) throw_errno("wake the delay-line thread");
@@ -338,7 +335,6 @@ struct DelayLine::Impl {
 DelayLine::DelayLine() : impl_(std::make_unique<Impl>()) {}
 
 DelayLine::~DelayLine() {
-  if (!impl_->worker.joinable()) return;  // never used: no thread, nothing held
   try {
     impl_->call([this] {
       for (auto it = impl_->queues.begin(); it != impl_->queues.end();) {
