@@ -78,7 +78,7 @@ Access open_access(const Options& opt) {
 }
 
 int serve(const Options& opt, const Access& access, injector::FaultEngine& engine,
-          const std::optional<nlohmann::json>& saved) {
+          const std::optional<nlohmann::json>& saved, injector::delayline::KernelQueues* queues) {
   boost::asio::io_context io;
   ExpiryTimer expiry(io, engine);
   injector::http::ServerOptions server_options{opt.socket};
@@ -95,7 +95,8 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
     return response;
   });
   // The socket is bound and chowned: the last step that needed more than
-  // serving does. Resumed delay lines start threads, so they come after.
+  // serving does. Capabilities are per thread: the delay line's drops too.
+  if (queues) queues->run_on_worker([] { injector::security::drop_thread_privileges(); });
   spdlog::info("{}", injector::security::drop_privileges());
   if (saved) engine.resume(*saved);
 
@@ -134,7 +135,7 @@ int run(const Options& opt) {
   }
   const auto saved = journal.load();  // before cleanup starts a new one
   engine.cleanup_leftovers();
-  return serve(opt, access, engine, saved);
+  return serve(opt, access, engine, saved, queues ? &*queues : nullptr);
 }
 
 // Our nf_tables tables, where the kernel has nf_tables at all: without

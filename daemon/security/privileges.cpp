@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -49,21 +51,6 @@ bool has(cap_t caps, cap_value_t c, cap_flag_t set) {
   return cap_get_flag(caps, c, set, &v) == 0 && v == CAP_SET;
 }
 
-// Capabilities are per thread: a thread started earlier would keep them all.
-void require_single_thread() {
-  std::string names;
-  int tasks = 0;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::string comm;
-    std::getline(std::ifstream(task.path() / "comm"), comm);
-    names += (tasks++ ? ", " : "") + task.path().filename().string() + " (" + comm + ")";
-  }
-  if (tasks != 1) {
-    fail("the process has " + std::to_string(tasks) + " threads [" + names +
-         "]; capabilities are per thread, so the drop must come before any thread starts");
-  }
-}
-
 void require_kept_permitted() {
   const Caps caps = current();
   for (cap_value_t c : kKept) {
@@ -86,7 +73,7 @@ void shrink_bounding_set() {
   }
 }
 
-void set_process_sets() {
+void set_thread_sets() {
   if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() != 0) fail("clearing the ambient set", errno);
   const Caps caps(cap_init());  // every set empty: inheritable stays so
   if (!caps) fail("cap_init", errno);
@@ -97,18 +84,45 @@ void set_process_sets() {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("setting no_new_privs", errno);
 }
 
-// Reads everything back: a kernel or libcap that silently kept more must not serve.
-void verify() {
-  const Caps caps = current();
-  for (cap_value_t c = 0; c < cap_max_bits(); ++c) {
-    const bool want = kept(c);
-    if (has(caps.get(), c, CAP_EFFECTIVE) != want || has(caps.get(), c, CAP_PERMITTED) != want ||
-        has(caps.get(), c, CAP_INHERITABLE) || (cap_get_bound(c) == 1) != want ||
-        (CAP_AMBIENT_SUPPORTED() && cap_get_ambient(c) == 1)) {
-      fail("after the drop " + name(c) + " is not where it should be");
-    }
+std::uint64_t kept_mask() {
+  std::uint64_t mask = 0;
+  for (cap_value_t c : kKept) mask |= 1ULL << c;
+  return mask;
+}
+
+// /proc/self/task/TID/status, "Name: value" per line.
+std::map<std::string, std::string> task_status(const std::filesystem::path& task) {
+  std::map<std::string, std::string> fields;
+  std::ifstream in(task / "status");
+  for (std::string line; std::getline(in, line);) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const auto value = line.find_first_not_of(" \t", colon + 1);
+    fields[line.substr(0, colon)] = value == std::string::npos ? "" : line.substr(value);
   }
-  if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) fail("no_new_privs is not set after the drop");
+  return fields;
+}
+
+// Reads every thread back from the kernel: a thread that was missed, or a
+// kernel or libcap that silently kept more, must not serve.
+void verify_every_thread() {
+  const std::pair<const char*, std::uint64_t> expected[] = {
+      {"CapEff", kept_mask()}, {"CapPrm", kept_mask()}, {"CapBnd", kept_mask()}, {"CapInh", 0}, {"CapAmb", 0}};
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    const auto fields = task_status(task.path());
+    const std::string who = "thread " + task.path().filename().string() + " (" +
+                            (fields.count("Name") ? fields.at("Name") : "?") + ")";
+    for (const auto& [set, want] : expected) {
+      const auto it = fields.find(set);
+      if (it == fields.end() && std::string(set) == "CapAmb") continue;  // kernels before 4.3
+      if (it == fields.end() || std::stoull(it->second, nullptr, 16) != want) {
+        fail(who + " holds " + set + " " + (it == fields.end() ? "?" : it->second) +
+             " after the drop; every thread must drop (capabilities are per thread)");
+      }
+    }
+    const auto nnp = fields.find("NoNewPrivs");
+    if (nnp == fields.end() || nnp->second != "1") fail(who + " has no no_new_privs after the drop");
+  }
 }
 
 }  // namespace
@@ -119,15 +133,18 @@ std::vector<std::string> serving_capabilities() {
   return names;
 }
 
-std::string drop_privileges() {
-  require_single_thread();
+void drop_thread_privileges() {
   require_kept_permitted();
-  shrink_bounding_set();  // first: it needs CAP_SETPCAP, which set_process_sets gives up
-  set_process_sets();
-  verify();
+  shrink_bounding_set();  // first: it needs CAP_SETPCAP, which set_thread_sets gives up
+  set_thread_sets();
+}
+
+std::string drop_privileges() {
+  drop_thread_privileges();
+  verify_every_thread();
   std::string kept_names;
   for (const auto& n : serving_capabilities()) kept_names += (kept_names.empty() ? "" : " ") + n;
-  return "privileges dropped: kept " + kept_names +
+  return "privileges dropped on every thread: kept " + kept_names +
          " (effective, permitted and bounding sets); inheritable and ambient empty; no_new_privs set";
 }
 

@@ -13,13 +13,19 @@ namespace injector::security {
 // The capabilities kept while serving, by name ("CAP_NET_ADMIN", ...).
 std::vector<std::string> serving_capabilities();
 
-// Reduces the process to exactly serving_capabilities() in its effective and
-// permitted sets, empties the inheritable and ambient sets, drops every other
-// capability from the bounding set (needs CAP_SETPCAP until then) and sets
-// no_new_privs; then reads the state back and checks it. Capabilities are per
-// thread, so it refuses unless the process has a single thread. Throws
-// std::runtime_error naming the step that failed and what to change.
-// Returns a one-line summary for the log.
+// Reduces the calling thread to exactly serving_capabilities() in its
+// effective and permitted sets, empties its inheritable and ambient sets,
+// drops every other capability from its bounding set (needs CAP_SETPCAP
+// until then) and sets its no_new_privs. All of these are per thread: every
+// other thread of the process must call it too (the delay line's, via
+// KernelQueues::run_on_worker). Throws std::runtime_error naming the step
+// that failed and what to change.
+void drop_thread_privileges();
+
+// Drops the calling thread, then checks every thread of the process in
+// /proc/self/task: a thread that holds more than the kept capabilities, or
+// lacks no_new_privs, makes it throw, naming the thread. Returns a one-line
+// summary for the log.
 std::string drop_privileges();
 
 }  // namespace injector::security
