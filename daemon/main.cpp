@@ -14,10 +14,12 @@
 #include "common/duration.h"
 #include "common/version.h"
 #include "daemon/api_router.h"
+#include "daemon/config_file.h"
 #include "daemon/delayline/kernel_queues.h"
 #include "daemon/nft/queue_rules.h"
 #include "daemon/http/tls_server.h"
 #include "daemon/security/api_gate.h"
+#include "daemon/security/privileges.h"
 #include "daemon/tc/kernel_tc.h"
 
 namespace {
@@ -82,7 +84,8 @@ Access open_access(const Options& opt) {
   return access;
 }
 
-int serve(const Options& opt, const Access& access, injector::FaultEngine& engine) {
+int serve(const Options& opt, const Access& access, injector::FaultEngine& engine,
+          const std::optional<nlohmann::json>& saved, injector::delayline::KernelQueues* queues) {
   boost::asio::io_context io;
   ExpiryTimer expiry(io, engine);
   injector::http::ServerOptions server_options{opt.socket};
@@ -109,6 +112,11 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
     spdlog::info("serving the API over mutual TLS on {} (client CA {})", tls_server->local_address().to_string(),
                  access.tls->files.client_ca);
   }
+  // The sockets are bound and chowned: the last step that needed more than
+  // serving does. Capabilities are per thread: the delay line's drops too.
+  if (queues) queues->run_on_worker([] { injector::security::drop_thread_privileges(); });
+  spdlog::info("{}", injector::security::drop_privileges());
+  if (saved) engine.resume(*saved);
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
@@ -146,8 +154,7 @@ int run(const Options& opt) {
   }
   const auto saved = journal.load();  // before cleanup starts a new one
   engine.cleanup_leftovers();
-  if (saved) engine.resume(*saved);
-  return serve(opt, access, engine);
+  return serve(opt, access, engine, saved, queues ? &*queues : nullptr);
 }
 
 // Our nf_tables tables, where the kernel has nf_tables at all: without
@@ -174,6 +181,7 @@ int cleanup(const Options& opt) {
     return 1;
   }
   const auto caps = injector::tc::probe_capabilities();
+  spdlog::info("{}", injector::security::drop_privileges());
   injector::tc::KernelTc kernel;
   // No journal: the engine would write a fresh one, and --cleanup removes it.
   injector::FaultEngine engine(kernel, nullptr, injector::EngineConfig{});
@@ -212,9 +220,11 @@ int main(int argc, char** argv) {
   app.add_option("--client-ca", opt.tls.client_ca,
                  "CA certificate(s) (PEM); every client certificate they signed may use the whole API over --listen");
   app.add_flag("--cleanup", opt.cleanup,
-               "Remove everything of ours from the host (traffic control, ifbs, nf_tables) and the journal, then exit");
+               "Remove everything of ours from the host (traffic control, ifbs, nf_tables) and the journal, then exit")
+      ->configurable(false);  // an action, not a setting: a unit's config file must not turn serving into cleaning
   app.set_version_flag("--version", std::string("injectord ") + injector::kVersion);
-  CLI11_PARSE(app, argc, argv);
+  injector::add_config_file(app);
+  if (const auto code = injector::parse_command_line(app, argc, argv)) return *code;
   spdlog::set_level(spdlog::level::from_str(opt.log_level));
   try {
     return opt.cleanup ? cleanup(opt) : run(opt);

@@ -387,4 +387,8 @@ std::uint64_t DelayLine::receive_overruns() const { return impl_->overruns.load(
 
 Lateness DelayLine::release_lateness() const { return impl_->lateness.snapshot(); }
 
+void DelayLine::run_on_worker(const std::function<void()>& fn) {
+  impl_->call([&] { fn(); });
+}
+
 }  // namespace injector::delayline

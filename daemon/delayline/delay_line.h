@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "common/impairments.h"
@@ -66,6 +67,9 @@ class DelayLine {
   // How late verdicts went out against their release times, every queue
   // together, since the line started (early releases by remove() not counted).
   Lateness release_lateness() const;
+  // Runs fn on the delay line's thread and waits; rethrows what it throws.
+  // For per-thread state the owner must set there too (capabilities).
+  void run_on_worker(const std::function<void()>& fn);
 
  private:
   struct Impl;

@@ -17,6 +17,8 @@ class KernelQueues final : public QueueBackend {
   QueueCounters counters(std::uint16_t queue) override;
   bool has_leftovers() override;
   void remove_leftovers() override;
+  // Runs fn on the delay line's thread (injectord's privilege drop: capabilities are per thread).
+  void run_on_worker(const std::function<void()>& fn) { line_.run_on_worker(fn); }
 
  private:
   DelayLine line_;
