@@ -62,7 +62,14 @@ int FaultEngine::allocate_slot(int ifindex, Backend backend) const {
 }
 
 const Fault& FaultEngine::apply(FaultSpec spec) {
-  return apply_as(std::move(spec), new_fault_id(), std::nullopt, std::nullopt);
+  try {
+    const Fault& f = apply_as(std::move(spec), new_fault_id(), std::nullopt, std::nullopt);
+    ++stats_.applies;
+    return f;
+  } catch (...) {
+    count_failure("apply");
+    throw;
+  }
 }
 
 // `remaining`, `lease_left`: a resumed fault keeps the rest of the lifetime and lease it had.
@@ -159,7 +166,14 @@ void FaultEngine::uninstall(Fault& fault) {
 void FaultEngine::revert(const std::string& id) {
   auto it = faults_.find(id);
   if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
-  uninstall(it->second);
+  const TrafficTotals last = last_traffic(it->second);  // the leaf or queue that counted goes next
+  try {
+    uninstall(it->second);
+  } catch (...) {
+    count_failure("revert");
+    throw;
+  }
+  retire(it->second, last);
   spdlog::info("reverted fault {} on {}", id, it->second.spec.device);
   faults_.erase(it);
   record();
@@ -215,6 +229,7 @@ std::vector<std::string> FaultEngine::run_due() {
   for (auto& [id, f] : faults_) {
     if (f.deadline <= now) {
       spdlog::info("fault {} reached the end of its lifetime", id);
+      ++stats_.lifetime_expiries;
       due.push_back(id);
     } else if (f.lease_deadline && *f.lease_deadline <= now) {
       spdlog::warn("fault {}: its holder did not renew the lease ({}); reverting", id,

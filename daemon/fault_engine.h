@@ -14,6 +14,7 @@
 #include "common/fault_spec.h"
 #include "daemon/delayline/queue_backend.h"
 #include "daemon/device_registry.h"
+#include "daemon/engine_stats.h"
 #include "daemon/journal.h"
 #include "daemon/tc/capabilities.h"
 #include "daemon/tc/tc_backend.h"
@@ -121,6 +122,9 @@ class FaultEngine {
   tc::FaultCounters counters(const Fault& f) const;
   delayline::QueueCounters queue_counters(const Fault& f) const;  // delay-line faults
   const EngineConfig& config() const { return config_; }
+  // For GET /metrics: what a fault counted so far, and the engine's totals.
+  TrafficTotals traffic(const Fault& f) const;
+  const EngineStats& stats() const { return stats_; }
   SteadyTime now() const { return clock_(); }
 
  private:
@@ -143,6 +147,9 @@ class FaultEngine {
   void change_slot(Fault& fault, const tc::SlotPlan& next);
   SteadyTime next_flap_time(Fault& fault) const;  // advances fault.flap_anchor
   void record();
+  TrafficTotals last_traffic(const Fault& f) const;
+  void count_failure(const char* operation);  // inside a catch block
+  void retire(const Fault& f, const TrafficTotals& last);
 
   tc::TcBackend& backend_;
   delayline::QueueBackend* queues_ = nullptr;
@@ -151,6 +158,7 @@ class FaultEngine {
   Clock clock_;
   std::map<std::string, Fault> faults_;
   std::uint64_t lease_expiries_ = 0;
+  EngineStats stats_;
   DeviceRegistry devices_{backend_};
 };
 

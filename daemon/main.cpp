@@ -15,6 +15,7 @@
 #include "common/version.h"
 #include "daemon/api_router.h"
 #include "daemon/delayline/kernel_queues.h"
+#include "daemon/metrics.h"
 #include "daemon/nft/queue_rules.h"
 #include "daemon/security/api_gate.h"
 #include "daemon/tc/kernel_tc.h"
@@ -83,8 +84,9 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
   if (access.group) gid = access.group->gid;
   server_options.group = gid;
   injector::ApiRouter router(engine, {server_options.max_body_bytes});
-  const injector::security::ApiGate gate([&](const injector::http::Request& req) { return router.handle(req); },
-                                         injector::security::root_or_group(gid), access.audit.get());
+  const injector::security::ApiGate gate(
+      injector::metrics::serve_metrics(engine, [&](const injector::http::Request& req) { return router.handle(req); }),
+      injector::security::root_or_group(gid), access.audit.get());
   injector::http::UnixHttpServer server(io, server_options, [&](const injector::http::Request& req) {
     auto response = gate.handle(req);
     spdlog::info("uid {} {} {} -> {}", req.peer.uid, req.method, req.target, response.status);
