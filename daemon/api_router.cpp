@@ -206,6 +206,7 @@ std::map<std::string, std::string> label_filter(const std::string& target) {
   if (q == std::string::npos) return labels;
   std::string_view query(target);
   query.remove_prefix(q + 1);
+  std::size_t count = 0;
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view param = query.substr(0, amp);
@@ -216,8 +217,13 @@ std::map<std::string, std::string> label_filter(const std::string& target) {
     if (name != "label" || eq == std::string_view::npos) {
       throw FieldError("query." + name, "unknown query parameter", "label=KEY=VALUE (repeatable)");
     }
+    if (++count > limits::kMaxLabelFilters) {
+      throw FieldError("query.label", "more than " + std::to_string(limits::kMaxLabelFilters) + " label filters",
+                       "at most " + std::to_string(limits::kMaxLabelFilters) + " label=KEY=VALUE parameters");
+    }
     labels.insert(parse_label(percent_decoded(param.substr(eq + 1), "query.label")));
   }
+  validate_labels(labels, "query.label");
   return labels;
 }
 
@@ -275,6 +281,7 @@ http::Response ApiRouter::handle(const http::Request& request) {
       if (rest.ends_with(kLeaseSuffix) && rest.size() > kLeaseSuffix.size()) {
         rest.resize(rest.size() - kLeaseSuffix.size());
         if (request.method != "POST") return method_not_allowed(request.method, "POST");
+        if (!request.body.empty()) throw FieldError("body", "a lease renewal takes no body", "an empty body");
         return reply(200, fault_json(engine_.renew(rest)));
       }
       return one_fault(request, rest);
