@@ -273,48 +273,6 @@ SteadyTime FaultEngine::next_flap_time(Fault& fault) const {
   return std::max(fault.flap_anchor + shift, clock_() + std::chrono::milliseconds(1));
 }
 
-tc::FaultCounters FaultEngine::leaf_counters(const Fault& f) const {
-  tc::FaultCounters c;
-  for (const auto& p : f.placements) {
-    const tc::FaultCounters side = backend_.counters(p.ifindex, f.leaf);
-    c.packets_sent += side.packets_sent;
-    c.bytes_sent += side.bytes_sent;
-    c.packets_dropped += side.packets_dropped;
-  }
-  return c;
-}
-
-delayline::QueueCounters FaultEngine::queue_counters(const Fault& f) const {
-  delayline::QueueCounters sum;
-  if (f.backend != Backend::delayline) return sum;
-  for (const auto& p : f.placements) {
-    const auto c = queues_->counters(p.queue);
-    sum.packets_seen += c.packets_seen;
-    sum.bytes_seen += c.bytes_seen;
-    sum.packets_sent += c.packets_sent;
-    sum.bytes_sent += c.bytes_sent;
-    sum.packets_dropped += c.packets_dropped;
-    sum.packets_overflow += c.packets_overflow;
-    sum.packets_delayed += c.packets_delayed;
-    sum.packets_duplicated += c.packets_duplicated;
-    sum.packets_corrupted += c.packets_corrupted;
-    sum.packets_reordered += c.packets_reordered;
-  }
-  return sum;
-}
-
-tc::FaultCounters FaultEngine::counters(const Fault& f) const {
-  if (f.backend == Backend::delayline) {
-    const auto q = queue_counters(f);
-    return {q.packets_sent, q.bytes_sent, q.packets_dropped};
-  }
-  tc::FaultCounters c = leaf_counters(f);
-  c.packets_sent += f.retired.packets_sent;
-  c.bytes_sent += f.retired.bytes_sent;
-  c.packets_dropped += f.retired.packets_dropped;
-  return c;
-}
-
 // The kernel call, plus keeping the counts of a leaf that is about to be replaced.
 void FaultEngine::change_slot(Fault& fault, const tc::SlotPlan& next) {
   const tc::FaultCounters before = leaf_counters(fault);

@@ -1,5 +1,5 @@
-// The fault engine's totals for GET /metrics: what each fault counted, and
-// what reverted faults had counted, kept after they are gone.
+// The fault engine's counters: what each fault counted (its leaves, its
+// queues), and for GET /metrics the totals that outlive reverted faults.
 
 #include <spdlog/spdlog.h>
 
@@ -52,6 +52,48 @@ std::string failure_reason(std::exception_ptr error) {
   } catch (...) {
     return "kernel";
   }
+}
+
+tc::FaultCounters FaultEngine::leaf_counters(const Fault& f) const {
+  tc::FaultCounters c;
+  for (const auto& p : f.placements) {
+    const tc::FaultCounters side = backend_.counters(p.ifindex, f.leaf);
+    c.packets_sent += side.packets_sent;
+    c.bytes_sent += side.bytes_sent;
+    c.packets_dropped += side.packets_dropped;
+  }
+  return c;
+}
+
+delayline::QueueCounters FaultEngine::queue_counters(const Fault& f) const {
+  delayline::QueueCounters sum;
+  if (f.backend != Backend::delayline) return sum;
+  for (const auto& p : f.placements) {
+    const auto c = queues_->counters(p.queue);
+    sum.packets_seen += c.packets_seen;
+    sum.bytes_seen += c.bytes_seen;
+    sum.packets_sent += c.packets_sent;
+    sum.bytes_sent += c.bytes_sent;
+    sum.packets_dropped += c.packets_dropped;
+    sum.packets_overflow += c.packets_overflow;
+    sum.packets_delayed += c.packets_delayed;
+    sum.packets_duplicated += c.packets_duplicated;
+    sum.packets_corrupted += c.packets_corrupted;
+    sum.packets_reordered += c.packets_reordered;
+  }
+  return sum;
+}
+
+tc::FaultCounters FaultEngine::counters(const Fault& f) const {
+  if (f.backend == Backend::delayline) {
+    const auto q = queue_counters(f);
+    return {q.packets_sent, q.bytes_sent, q.packets_dropped};
+  }
+  tc::FaultCounters c = leaf_counters(f);
+  c.packets_sent += f.retired.packets_sent;
+  c.bytes_sent += f.retired.bytes_sent;
+  c.packets_dropped += f.retired.packets_dropped;
+  return c;
 }
 
 TrafficTotals FaultEngine::traffic(const Fault& f) const {
