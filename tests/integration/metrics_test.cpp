@@ -66,6 +66,27 @@ TEST_F(Metrics, CutOnRealTrafficIsCountedAndTheTotalsOutliveTheRevert) {
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }
 
+// This host's kernel has no sch_netem, so a delay goes to the delay line, which counts delayed packets.
+TEST_F(Metrics, DelayLineFaultCountsDelayedPacketsAndKeepsThemAfterTheRevert) {
+  nlohmann::json body = {{"device", "eth0"}, {"match", {{"to", {ThreeSiteLab::v4_net('b')}}}},
+                         {"backend", "delayline"}, {"impairments", {{"delay", {{"time_us", 20'000}}}}}};
+  const auto applied = api("POST", "/v1/faults", body.dump());
+  if (applied.status == 422) GTEST_SKIP() << "no delay line on this kernel: " << applied.body.dump();
+  ASSERT_EQ(applied.status, 201) << applied.body.dump();
+  const std::string id = applied.body["id"];
+  constexpr int kSent = 10;
+  ASSERT_EQ(ping_received(lab_->ns('a'), ThreeSiteLab::v4('b'), kSent), kSent);
+  std::string m = scrape(endpoint());
+  const long long delayed = value_of(
+      m, "injector_fault_packets_delayed_total{fault=\"" + id + "\",device=\"eth0\",kind=\"delay\",backend=\"delayline\"}");
+  EXPECT_GE(delayed, kSent) << m;
+  expect_promtool_accepts(m, dir_);
+  ASSERT_EQ(api("DELETE", "/v1/faults/" + id).status, 200);
+  m = scrape(endpoint());
+  EXPECT_GE(value_of(m, "injector_packets_delayed_total{device=\"eth0\",backend=\"delayline\"}"), delayed) << m;
+  expect_promtool_accepts(m, dir_);
+}
+
 TEST_F(Metrics, MetricsIsGetOnly) {
   const auto r = client::http_request(client::Endpoint::parse(endpoint()), "POST", "/metrics", "{}");
   EXPECT_EQ(r.status, 405) << r.body;
