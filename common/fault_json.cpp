@@ -23,6 +23,10 @@ std::vector<Cidr> cidrs_from_json(const json* v, const std::string& field) {
   for (std::size_t i = 0; i < v->size(); ++i) {
     const std::string item = field + "[" + std::to_string(i) + "]";
     if (!(*v)[i].is_string()) throw FieldError(item, "expected a CIDR string");
+    if ((*v)[i].get_ref<const std::string&>().size() > limits::kMaxCidrText) {
+      throw FieldError(item, "is " + std::to_string((*v)[i].get_ref<const std::string&>().size()) + " characters long",
+                       "an IPv4 or IPv6 CIDR of at most " + std::to_string(limits::kMaxCidrText) + " characters");
+    }
     try {
       out.push_back(Cidr::parse((*v)[i].get<std::string>()));
     } catch (const std::invalid_argument& e) {

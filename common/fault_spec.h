@@ -14,6 +14,7 @@
 
 #include "common/cidr.h"
 #include "common/impairments.h"
+#include "common/input_limits.h"
 
 namespace injector {
 
@@ -56,8 +57,8 @@ struct Lifetime {
   // A dead-man's switch: when non-zero, the holder must renew the fault
   // (POST /v1/faults/{id}/lease) at least this often or the daemon reverts it.
   std::chrono::milliseconds lease{0};
-  static constexpr std::chrono::milliseconds kMinLease{100};
-  static constexpr std::chrono::milliseconds kMaxLease{3'600'000};
+  static constexpr std::chrono::milliseconds kMinLease = limits::kMinLease;
+  static constexpr std::chrono::milliseconds kMaxLease = limits::kMaxLease;
   friend bool operator==(const Lifetime&, const Lifetime&) = default;
 };
 
@@ -72,18 +73,22 @@ struct FaultSpec {
   friend bool operator==(const FaultSpec&, const FaultSpec&) = default;
 };
 
-// Hard limits on input, shared by CLI and daemon so both reject the same things.
+// Hard limits on input, shared by CLI and daemon so both reject the same things
+// (their values: common/input_limits.h).
 struct SpecLimits {
-  static constexpr std::size_t kMaxTargets = 65'536;  // per CIDR list; 10,000 must fit comfortably
-  static constexpr std::size_t kMaxLabels = 32;
-  static constexpr std::size_t kMaxLabelKey = 63;
-  static constexpr std::size_t kMaxLabelValue = 255;
-  static constexpr std::size_t kMaxDeviceName = 15;  // IFNAMSIZ - 1
+  static constexpr std::size_t kMaxTargets = limits::kMaxTargets;
+  static constexpr std::size_t kMaxLabels = limits::kMaxLabels;
+  static constexpr std::size_t kMaxLabelKey = limits::kMaxLabelKey;
+  static constexpr std::size_t kMaxLabelValue = limits::kMaxLabelValue;
+  static constexpr std::size_t kMaxDeviceName = limits::kMaxDeviceName;
 };
 
 // Everything that can be checked without the kernel. Throws FieldError naming
 // the field (e.g. "match.to[3]", "labels.team") and what is allowed.
 void validate(const FaultSpec& spec);
+
+// Count, keys and values of labels (on a fault, or in a ?label= filter at `field`).
+void validate_labels(const std::map<std::string, std::string>& labels, const std::string& field = "labels");
 
 // "K=V" -> {K, V}; throws FieldError("labels", ...).
 std::pair<std::string, std::string> parse_label(std::string_view text);

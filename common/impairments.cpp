@@ -9,9 +9,10 @@ namespace injector {
 namespace {
 
 constexpr std::array<std::string_view, 5> kDistributions{"none", "uniform", "normal", "pareto", "paretonormal"};
-constexpr auto kMaxDelay = std::chrono::seconds(60);
-constexpr std::uint64_t kMinRateBps = 1'000, kMaxRateBps = 100'000'000'000ull;
-constexpr std::uint32_t kMaxBurst = 64u << 20;
+using limits::kMaxDelay;
+using limits::kMaxRateBps;
+using limits::kMinRateBps;
+constexpr std::uint32_t kMaxBurst = limits::kMaxBurstBytes;
 
 void check_pct(double v, const std::string& field, bool allow_zero = true) {
   if (!(v >= 0 && v <= 100) || (!allow_zero && v == 0)) {
@@ -77,7 +78,7 @@ void check_bandwidth(const BandwidthImpairment& b) {
 
 void check_flap(const FlapImpairment& fl) {
   const std::string f = "impairments.flap";
-  if (fl.period < std::chrono::milliseconds(100) || fl.period > std::chrono::hours(1)) {
+  if (fl.period < limits::kMinFlapPeriod || fl.period > limits::kMaxFlapPeriod) {
     throw FieldError(f + ".period_ms", "out of range", "100 ms to 1 h");
   }
   if (!(fl.down_pct > 0 && fl.down_pct < 100)) throw FieldError(f + ".down_pct", "out of range", "more than 0, less than 100");
@@ -93,7 +94,7 @@ Distribution distribution_from_string(std::string_view s) {
   for (std::size_t i = 0; i < kDistributions.size(); ++i) {
     if (kDistributions[i] == s) return static_cast<Distribution>(i);
   }
-  throw FieldError("impairments.delay.distribution", "unknown distribution '" + std::string(s) + "'",
+  throw FieldError("impairments.delay.distribution", "unknown distribution " + limits::quoted(s),
                    "uniform, normal, pareto, paretonormal");
 }
 

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include "common/input_limits.h"
+
 namespace injector {
 
 // Drop every matched packet: a fibre cut.
@@ -56,7 +58,7 @@ struct ReorderImpairment {
   double correlation_pct = 0;
   std::uint32_t gap = 0;  // reorder every gap-th packet instead (0: by probability)
   // One limit for validate() and the JSON decoder, so the CLI refuses what the daemon would.
-  static constexpr std::uint32_t kMaxGap = 1'000'000;
+  static constexpr std::uint32_t kMaxGap = limits::kMaxReorderGap;
   friend bool operator==(const ReorderImpairment&, const ReorderImpairment&) = default;
 };
 

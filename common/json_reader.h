@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/field_error.h"
+#include "common/input_limits.h"
 
 namespace injector {
 
@@ -55,7 +56,8 @@ class JsonObjectReader {
   std::string at(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
   void reject_unknown(const std::string& allowed) const {
     for (const auto& [key, value] : j_.items()) {
-      if (!seen_.count(key)) throw FieldError(at(key), "unknown field", allowed);
+      // A key too long to quote in full is still named, cut short.
+      if (!seen_.count(key)) throw FieldError(at(key.size() > limits::kMaxQuoted ? key.substr(0, limits::kMaxQuoted) + "..." : key), "unknown field", allowed);
     }
   }
 

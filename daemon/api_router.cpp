@@ -223,6 +223,7 @@ std::map<std::string, std::string> label_filter(const std::string& target) {
   if (q == std::string::npos) return labels;
   std::string_view query(target);
   query.remove_prefix(q + 1);
+  std::size_t count = 0;
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view param = query.substr(0, amp);
@@ -233,8 +234,13 @@ std::map<std::string, std::string> label_filter(const std::string& target) {
     if (name != "label" || eq == std::string_view::npos) {
       throw FieldError("query." + name, "unknown query parameter", "label=KEY=VALUE (repeatable)");
     }
+    if (++count > limits::kMaxLabelFilters) {
+      throw FieldError("query.label", "more than " + std::to_string(limits::kMaxLabelFilters) + " label filters",
+                       "at most " + std::to_string(limits::kMaxLabelFilters) + " label=KEY=VALUE parameters");
+    }
     labels.insert(parse_label(percent_decoded(param.substr(eq + 1), "query.label")));
   }
+  validate_labels(labels, "query.label");
   return labels;
 }
 
@@ -305,6 +311,7 @@ http::Response ApiRouter::handle(const http::Request& request) {
       const std::string rest = path.substr(kFaultsPath.size() + 1);
       if (const auto id = id_before(rest, kLeaseSuffix); !id.empty()) {
         if (request.method != "POST") return method_not_allowed(request.method, "POST");
+        if (!request.body.empty()) throw FieldError("body", "a lease renewal takes no body", "an empty body");
         return reply(200, fault_json(engine_.renew(id)));
       }
       if (const auto id = id_before(rest, kCommitSuffix); !id.empty()) {

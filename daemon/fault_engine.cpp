@@ -59,7 +59,14 @@ int FaultEngine::allocate_slot(int ifindex, Backend backend) const {
 }
 
 const Fault& FaultEngine::apply(FaultSpec spec, std::string created_by) {
-  return apply_as(std::move(spec), new_fault_id(), std::nullopt, std::nullopt, std::move(created_by));
+  try {
+    const Fault& f = apply_as(std::move(spec), new_fault_id(), std::nullopt, std::nullopt, std::move(created_by));
+    ++stats_.applies;
+    return f;
+  } catch (...) {
+    count_failure("apply");
+    throw;
+  }
 }
 
 // `remaining`, `lease_left`: a resumed fault keeps the rest of the lifetime and lease it had.
@@ -173,7 +180,14 @@ void FaultEngine::uninstall(Fault& fault) {
 void FaultEngine::revert(const std::string& id) {
   auto it = faults_.find(id);
   if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
-  uninstall(it->second);
+  const TrafficTotals last = last_traffic(it->second);  // the leaf or queue that counted goes next
+  try {
+    uninstall(it->second);
+  } catch (...) {
+    count_failure("revert");
+    throw;
+  }
+  retire(it->second, last);
   spdlog::info("reverted fault {} on {}", id, it->second.spec.device);
   faults_.erase(it);
   record();
@@ -230,6 +244,7 @@ std::vector<std::string> FaultEngine::run_due() {
   for (auto& [id, f] : faults_) {
     if (f.deadline <= now) {
       spdlog::info("fault {} reached the end of its {}", id, f.prepared ? "prepare window uncommitted" : "lifetime");
+      if (!f.prepared) ++stats_.lifetime_expiries;
       due.push_back(id);
     } else if (f.lease_deadline && *f.lease_deadline <= now) {
       spdlog::warn("fault {}: its holder did not renew the lease ({}); reverting", id,
@@ -293,50 +308,6 @@ SteadyTime FaultEngine::next_flap_time(Fault& fault) const {
     shift = std::chrono::milliseconds(pick(rng));
   }
   return std::max(fault.flap_anchor + shift, clock_() + std::chrono::milliseconds(1));
-}
-
-tc::FaultCounters FaultEngine::leaf_counters(const Fault& f) const {
-  tc::FaultCounters c;
-  for (const auto& p : f.placements) {
-    if (!p.installed) continue;  // prepared: nothing counted yet
-    const tc::FaultCounters side = backend_.counters(p.ifindex, f.leaf);
-    c.packets_sent += side.packets_sent;
-    c.bytes_sent += side.bytes_sent;
-    c.packets_dropped += side.packets_dropped;
-  }
-  return c;
-}
-
-delayline::QueueCounters FaultEngine::queue_counters(const Fault& f) const {
-  delayline::QueueCounters sum;
-  if (f.backend != Backend::delayline) return sum;
-  for (const auto& p : f.placements) {
-    if (!p.installed) continue;
-    const auto c = queues_->counters(p.queue);
-    sum.packets_seen += c.packets_seen;
-    sum.bytes_seen += c.bytes_seen;
-    sum.packets_sent += c.packets_sent;
-    sum.bytes_sent += c.bytes_sent;
-    sum.packets_dropped += c.packets_dropped;
-    sum.packets_overflow += c.packets_overflow;
-    sum.packets_delayed += c.packets_delayed;
-    sum.packets_duplicated += c.packets_duplicated;
-    sum.packets_corrupted += c.packets_corrupted;
-    sum.packets_reordered += c.packets_reordered;
-  }
-  return sum;
-}
-
-tc::FaultCounters FaultEngine::counters(const Fault& f) const {
-  if (f.backend == Backend::delayline) {
-    const auto q = queue_counters(f);
-    return {q.packets_sent, q.bytes_sent, q.packets_dropped};
-  }
-  tc::FaultCounters c = leaf_counters(f);
-  c.packets_sent += f.retired.packets_sent;
-  c.bytes_sent += f.retired.bytes_sent;
-  c.packets_dropped += f.retired.packets_dropped;
-  return c;
 }
 
 // The kernel call, plus keeping the counts of a leaf that is about to be replaced.

@@ -14,6 +14,7 @@
 #include "common/fault_spec.h"
 #include "daemon/delayline/queue_backend.h"
 #include "daemon/device_registry.h"
+#include "daemon/engine_stats.h"
 #include "daemon/journal.h"
 #include "daemon/tc/capabilities.h"
 #include "daemon/tc/tc_backend.h"
@@ -143,6 +144,9 @@ class FaultEngine {
   tc::FaultCounters counters(const Fault& f) const;
   delayline::QueueCounters queue_counters(const Fault& f) const;  // delay-line faults
   const EngineConfig& config() const { return config_; }
+  // For GET /metrics: what a fault counted so far, and the engine's totals.
+  TrafficTotals traffic(const Fault& f) const;
+  const EngineStats& stats() const { return stats_; }
   SteadyTime now() const { return clock_(); }
 
  private:
@@ -173,6 +177,9 @@ class FaultEngine {
   void change_slot(Fault& fault, const tc::SlotPlan& next);
   SteadyTime next_flap_time(Fault& fault) const;  // advances fault.flap_anchor
   void record();
+  TrafficTotals last_traffic(const Fault& f) const;
+  void count_failure(const char* operation);  // inside a catch block
+  void retire(const Fault& f, const TrafficTotals& last);
 
   tc::TcBackend& backend_;
   delayline::QueueBackend* queues_ = nullptr;
@@ -188,6 +195,7 @@ class FaultEngine {
   // prepared entry, which restart cleans up rather than resumes.
   static constexpr std::chrono::milliseconds kJournalDelay{20};
   std::optional<SteadyTime> journal_due_;
+  EngineStats stats_;
   DeviceRegistry devices_{backend_};
 };
 

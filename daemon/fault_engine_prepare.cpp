@@ -76,9 +76,11 @@ const Fault& FaultEngine::commit_now(const std::string& id) {
     }
   } catch (...) {
     // A fault that is half in the kernel is worse than none: take it out whole.
+    count_failure("commit");
     revert(id);
     throw;
   }
+  ++stats_.applies;
   f.prepared = false;
   f.pending_rules.clear();
   f.commit_at.reset();

@@ -16,6 +16,7 @@
 #include "daemon/api_router.h"
 #include "daemon/config_file.h"
 #include "daemon/delayline/kernel_queues.h"
+#include "daemon/metrics.h"
 #include "daemon/nft/queue_rules.h"
 #include "daemon/http/tls_server.h"
 #include "daemon/security/api_gate.h"
@@ -93,8 +94,9 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
   if (access.group) gid = access.group->gid;
   server_options.group = gid;
   injector::ApiRouter router(engine, {server_options.max_body_bytes});
-  const injector::security::ApiGate gate([&](const injector::http::Request& req) { return router.handle(req); },
-                                         injector::security::root_or_group(gid), access.audit.get());
+  const injector::security::ApiGate gate(
+      injector::metrics::serve_metrics(engine, [&](const injector::http::Request& req) { return router.handle(req); }),
+      injector::security::root_or_group(gid), access.audit.get());
   const auto handler = [&](const injector::http::Request& req) {
     auto response = gate.handle(req);
     spdlog::info("{} {} {} -> {}", req.peer.identity(), req.method, req.target, response.status);

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "daemon/http/peer.h"
+#include "common/input_limits.h"
 
 namespace injector::http {
 
@@ -39,8 +40,8 @@ struct ServerOptions {
   std::string socket_path;
   unsigned mode = 0660;                       // applied to the socket file
   std::optional<gid_t> group = std::nullopt;  // the socket file's group (chown); none: ours
-  std::size_t max_body_bytes = 8 * 1024 * 1024;
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = limits::kMaxBodyBytes;
+  std::size_t max_header_bytes = limits::kMaxHeaderBytes;
 };
 
 class UnixHttpServer {
