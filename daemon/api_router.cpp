@@ -112,6 +112,8 @@ json ApiRouter::fault_json(const Fault& f) const {
           {"created_at", format_iso8601(f.created_at)}, {"expires_at", format_iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
           {"kernel", kernel}, {"counters", counters}};
+  out["excluded"] = json::array();
+  for (const auto& e : f.excluded) out["excluded"].push_back(to_json(e));
   if (f.lease_deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*f.lease_deadline - engine_.now());
     out["lease"] = {{"duration_ms", f.spec.lifetime.lease.count()},

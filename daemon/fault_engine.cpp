@@ -28,10 +28,15 @@ std::vector<Direction> sides_of(Direction d) {
   return {d};
 }
 
+// A fault that opted out of the exclusions has its filters ahead of them.
+bool ahead_of_exclusions(const Fault& f) { return f.spec.control_path == ControlPath::include; }
+
 }  // namespace
 
 FaultEngine::FaultEngine(tc::TcBackend& backend, Journal* journal, EngineConfig config, Clock clock)
-    : backend_(backend), journal_(journal), config_(config), clock_(std::move(clock)) {}
+    : backend_(backend), journal_(journal), config_(config), clock_(std::move(clock)) {
+  devices_.set_exclusions(config_.control_exclusions);
+}
 
 std::chrono::milliseconds FaultEngine::resolve_lifetime(std::chrono::milliseconds asked) const {
   if (asked.count() == 0) return config_.default_lifetime;
@@ -95,6 +100,7 @@ const Fault& FaultEngine::apply_as(FaultSpec spec, std::string id, std::optional
   fault.flap_down = spec.impairments.flap.has_value();  // a flap starts with the link down
   fault.plan = tc::plan_slot(spec.impairments, fault.flap_down);
   fault.leaf = tc::slot_leaf_handle(fault.slot);
+  if (spec.control_path == ControlPath::exclude) fault.excluded = config_.control_exclusions;
   fault.spec = std::move(spec);
   if (fault.flap_down) {
     fault.flap_anchor = clock_();
@@ -127,13 +133,13 @@ void FaultEngine::install(Fault fault, const std::map<Direction, std::vector<tc:
 void FaultEngine::place(Fault& f, Direction side, const std::vector<tc::U32Rule>& rules) {
   if (f.backend == Backend::delayline) {
     const Placement p{side, f.ifindex, delayline::queue_number(f.slot, side)};
-    queues_->install({f.spec.device, side, f.spec.match, p.queue, f.spec.impairments, f.flap_down});
+    queues_->install({f.spec.device, side, f.spec.match, p.queue, f.spec.impairments, f.flap_down, f.excluded});
     f.placements.push_back(p);
     return;
   }
   const int where = devices_.acquire(f.ifindex, f.spec.device, side);
   f.placements.push_back({side, where, 0});
-  backend_.install_fault(where, f.slot, f.plan, rules);
+  backend_.install_fault(where, f.slot, f.plan, rules, ahead_of_exclusions(f));
 }
 
 void FaultEngine::unplace(Fault& f, const Placement& p, bool quiet) {
@@ -146,7 +152,7 @@ void FaultEngine::unplace(Fault& f, const Placement& p, bool quiet) {
     }
     return;
   }
-  devices_.release(f.ifindex, p.side, f.slot, quiet);
+  devices_.release(f.ifindex, p.side, f.slot, ahead_of_exclusions(f), quiet);
 }
 
 void FaultEngine::uninstall(Fault& fault) {

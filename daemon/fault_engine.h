@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/exclusion.h"
 #include "common/fault_spec.h"
 #include "daemon/delayline/queue_backend.h"
 #include "daemon/device_registry.h"
@@ -41,6 +42,9 @@ struct EngineConfig {
   std::chrono::milliseconds max_lifetime = std::chrono::hours(24);
   // What the kernel can do (probed at start); nullopt: not probed, assume everything.
   std::optional<tc::Capabilities> capabilities;
+  // Traffic no fault touches unless it opts out (control_path include): the
+  // --management list and the API's own listen endpoint (listen_exclusion).
+  std::vector<Exclusion> control_exclusions;
 };
 
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -67,6 +71,7 @@ struct Fault {
   std::optional<SteadyTime> next_flap;  // when a flap switches next
   SteadyTime flap_anchor;               // the unjittered schedule the switches follow
   std::size_t filter_rules = 0;
+  std::vector<Exclusion> excluded;  // the control-path exclusions this fault spares
   std::chrono::system_clock::time_point created_at;
   std::chrono::system_clock::time_point expires_at;
   SteadyTime deadline;

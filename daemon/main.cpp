@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 
+#include "common/exclusion.h"
 #include "common/duration.h"
 #include "common/version.h"
 #include "daemon/api_router.h"
@@ -30,6 +31,7 @@ struct Options {
   std::string allow_group;
   std::string audit_log;
   std::string audit_format = "text";
+  std::vector<std::string> management;  // control-path exclusions (common/exclusion.h)
   bool cleanup = false;
 };
 
@@ -113,11 +115,12 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
 int run(const Options& opt) {
   const Access access = open_access(opt);
   injector::EngineConfig config{injector::parse_duration(opt.default_lifetime), injector::parse_duration(opt.max_lifetime),
-                                injector::tc::probe_capabilities()};
+                                injector::tc::probe_capabilities(), {}};
   for (const auto& [feature, ok] : config.capabilities->features) {
     spdlog::info("kernel feature {}: {}", feature, ok ? "available" : "MISSING");
   }
   if (config.default_lifetime > config.max_lifetime) throw std::invalid_argument("--default-lifetime exceeds --max-lifetime");
+  for (const auto& entry : opt.management) config.control_exclusions.push_back(injector::parse_exclusion(entry));
   injector::tc::KernelTc kernel;
   injector::Journal journal(opt.state_dir);
   injector::FaultEngine engine(kernel, &journal, config);
@@ -185,6 +188,18 @@ int main(int argc, char** argv) {
   app.add_option("--audit-format", opt.audit_format, "text or json (JSON lines)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  app.add_option("--management", opt.management,
+                 "Never fault traffic between this host and a management peer or port (repeatable): "
+                 "tcp:22, udp:53, 10.0.0.0/8, tcp:22@10.0.0.0/8, tcp:22@[fd00::/64]; a fault opts out with "
+                 "control_path include")
+      ->check([](const std::string& entry) -> std::string {
+        try {
+          injector::parse_exclusion(entry);
+          return {};
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+      });
   app.add_flag("--cleanup", opt.cleanup,
                "Remove everything of ours from the host (traffic control, ifbs, nf_tables) and the journal, then exit");
   app.set_version_flag("--version", std::string("injectord ") + injector::kVersion);
