@@ -28,9 +28,6 @@ std::vector<Direction> sides_of(Direction d) {
   return {d};
 }
 
-// A fault that opted out of the exclusions has its filters ahead of them.
-bool ahead_of_exclusions(const Fault& f) { return f.spec.control_path == ControlPath::include; }
-
 }  // namespace
 
 FaultEngine::FaultEngine(tc::TcBackend& backend, Journal* journal, EngineConfig config, Clock clock)
@@ -139,7 +136,7 @@ void FaultEngine::place(Fault& f, Direction side, const std::vector<tc::U32Rule>
   }
   const int where = devices_.acquire(f.ifindex, f.spec.device, side);
   f.placements.push_back({side, where, 0});
-  backend_.install_fault(where, f.slot, f.plan, rules, ahead_of_exclusions(f));
+  backend_.install_fault(where, f.slot, f.plan, rules, f.ahead_of_exclusions());
 }
 
 void FaultEngine::unplace(Fault& f, const Placement& p, bool quiet) {
@@ -152,7 +149,7 @@ void FaultEngine::unplace(Fault& f, const Placement& p, bool quiet) {
     }
     return;
   }
-  devices_.release(f.ifindex, p.side, f.slot, ahead_of_exclusions(f), quiet);
+  devices_.release(f.ifindex, p.side, f.slot, f.ahead_of_exclusions(), quiet);
 }
 
 void FaultEngine::uninstall(Fault& fault) {

@@ -72,6 +72,8 @@ struct Fault {
   SteadyTime flap_anchor;               // the unjittered schedule the switches follow
   std::size_t filter_rules = 0;
   std::vector<Exclusion> excluded;  // the control-path exclusions this fault spares
+  // Opted out of the exclusions: its tc filters sit ahead of them.
+  bool ahead_of_exclusions() const { return spec.control_path == ControlPath::include; }
   std::chrono::system_clock::time_point created_at;
   std::chrono::system_clock::time_point expires_at;
   SteadyTime deadline;
