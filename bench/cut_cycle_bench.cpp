@@ -91,7 +91,7 @@ void run_cycles(const char* condition, int cycles, tc::KernelTc& kernel, const c
     kernel.install_root(ifindex);
     ph[0].push_back(ms_since(t0));
     auto t1 = Clock::now();
-    kernel.install_fault(ifindex, 1, plan, rules);
+    kernel.install_fault(ifindex, 1, plan, rules, false);
     ph[1].push_back(ms_since(t1));
     t1 = Clock::now();
     kernel.remove_root(ifindex);

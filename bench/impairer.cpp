@@ -27,7 +27,7 @@ nft::QueueRule queue_rule() {
   Match m;
   m.to.push_back(Cidr::parse(testing::ThreeSiteLab::v4('b')));
   m.protocol = Protocol::udp;
-  return {"eth0", Direction::egress, m, kQueue, 0};
+  return {"eth0", Direction::egress, m, kQueue, 0, {}};
 }
 
 void add_netem() {

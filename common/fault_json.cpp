@@ -109,7 +109,8 @@ FaultSpec fault_spec_from_json(const json& j) {
   spec.impairments = impairments_from_json(*imp);
   if (const json* life = r.optional("lifetime")) spec.lifetime = lifetime_from_json(*life);
   spec.labels = labels_from_json(r.optional("labels"));
-  r.reject_unknown("device, match, direction, backend, impairments, lifetime, labels");
+  if (auto c = r.optional_string("control_path")) spec.control_path = control_path_from_string(*c);
+  r.reject_unknown("device, match, direction, backend, impairments, lifetime, labels, control_path");
   return spec;
 }
 
@@ -129,7 +130,8 @@ json to_json(const FaultSpec& spec) {
           {"backend", to_string(spec.backend)},
           {"impairments", to_json(spec.impairments)},
           {"lifetime", {{"duration_ms", spec.lifetime.duration.count()}, {"lease_ms", spec.lifetime.lease.count()}}},
-          {"labels", spec.labels}};
+          {"labels", spec.labels},
+          {"control_path", to_string(spec.control_path)}};
 }
 
 json error_json(std::string_view code, const std::string& message, const std::string& field,

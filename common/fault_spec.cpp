@@ -82,6 +82,15 @@ Backend backend_from_string(std::string_view s) {
   throw FieldError("backend", "unknown backend " + limits::quoted(s), "auto, netem, delayline");
 }
 
+std::string_view to_string(ControlPath c) { return c == ControlPath::include ? "include" : "exclude"; }
+
+ControlPath control_path_from_string(std::string_view s) {
+  if (s == "exclude") return ControlPath::exclude;
+  if (s == "include") return ControlPath::include;
+  throw FieldError("control_path", "unknown value '" + std::string(s) + "'",
+                   "exclude (default: the daemon's control path is never faulted) or include (opt out)");
+}
+
 Protocol protocol_from_string(std::string_view s) {
   for (std::size_t i = 0; i < kProtocols.size(); ++i) {
     if (kProtocols[i] == s) return static_cast<Protocol>(i);

@@ -32,6 +32,13 @@ Direction direction_from_string(std::string_view s);  // throws FieldError("dire
 std::string_view to_string(Backend b);                 // "auto", "netem", "delayline"
 Backend backend_from_string(std::string_view s);        // throws FieldError("backend", ...)
 
+// Whether the fault spares the control path (the daemon's API connections and
+// its --management list; see common/exclusion.h): exclude (default) spares it,
+// include opts out and lets the fault cut it too.
+enum class ControlPath : std::uint8_t { exclude, include };
+std::string_view to_string(ControlPath c);                 // "exclude", "include"
+ControlPath control_path_from_string(std::string_view s);  // throws FieldError("control_path", ...)
+
 struct PortRange {
   std::uint16_t first = 0;
   std::uint16_t last = 0;
@@ -70,6 +77,7 @@ struct FaultSpec {
   Impairments impairments;
   Lifetime lifetime;
   std::map<std::string, std::string> labels;
+  ControlPath control_path = ControlPath::exclude;
   friend bool operator==(const FaultSpec&, const FaultSpec&) = default;
 };
 

@@ -129,6 +129,8 @@ json ApiRouter::fault_json(const Fault& f) const {
     out["activated_at_unix_us"] =
         std::chrono::duration_cast<std::chrono::microseconds>(f.activated_at.time_since_epoch()).count();
   }
+  out["excluded"] = json::array();
+  for (const auto& e : f.excluded) out["excluded"].push_back(to_json(e));
   if (f.lease_deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*f.lease_deadline - engine_.now());
     out["lease"] = {{"duration_ms", f.spec.lifetime.lease.count()},

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/fault_engine.h"
+#include "daemon/tc/exclusion_rules.h"
 
 namespace injector {
 namespace {
@@ -14,6 +15,11 @@ std::string root_text(const tc::RootQdisc& r) {
 }
 
 }  // namespace
+
+void DeviceRegistry::set_exclusions(const std::vector<Exclusion>& exclusions) {
+  egress_exclusions_ = tc::exclusion_rules(exclusions, Direction::egress);
+  ingress_exclusions_ = tc::exclusion_rules(exclusions, Direction::ingress);
+}
 
 int DeviceRegistry::acquire(int ifindex, const std::string& name, Direction side) {
   auto [it, fresh] = devices_.try_emplace(ifindex, State{name, {}, 0, 0, 0});
@@ -38,6 +44,12 @@ int DeviceRegistry::acquire_egress(int ifindex, State& dev) {
     }
     dev.root_before = root;
     backend_.install_root(ifindex);
+    try {
+      if (!egress_exclusions_.empty()) backend_.install_exclusions(ifindex, egress_exclusions_);
+    } catch (...) {
+      backend_.remove_root(ifindex);
+      throw;
+    }
   }
   ++dev.egress_users;
   return ifindex;
@@ -50,12 +62,19 @@ int DeviceRegistry::acquire_ingress(int ifindex, State& dev) {
                           "refusing to touch it. Remove it, or use egress faults on the peer instead.");
     }
     dev.ifb = backend_.install_ingress(ifindex);
+    try {
+      if (!ingress_exclusions_.empty()) backend_.install_exclusions(dev.ifb, ingress_exclusions_);
+    } catch (...) {
+      backend_.remove_ingress(ifindex);
+      throw;
+    }
   }
   ++dev.ingress_users;
   return dev.ifb;
 }
 
-void DeviceRegistry::release(int ifindex, Direction side, int slot, bool quiet, bool slot_installed) {
+void DeviceRegistry::release(int ifindex, Direction side, int slot, bool ahead_of_exclusions, bool quiet,
+                             bool slot_installed) {
   auto it = devices_.find(ifindex);
   if (it == devices_.end()) return;
   State& dev = it->second;
@@ -64,7 +83,7 @@ void DeviceRegistry::release(int ifindex, Direction side, int slot, bool quiet, 
     if (users == 1) {
       teardown(ifindex, dev, side);  // one step removes every class, leaf and filter of the side
     } else if (slot_installed) {
-      backend_.remove_fault(side == Direction::ingress ? dev.ifb : ifindex, slot);
+      backend_.remove_fault(side == Direction::ingress ? dev.ifb : ifindex, slot, ahead_of_exclusions);
     }
   } catch (const std::exception& e) {
     if (!quiet) throw;

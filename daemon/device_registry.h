@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/exclusion.h"
 #include "common/fault_spec.h"
 #include "daemon/tc/tc_backend.h"
 
@@ -18,6 +19,10 @@ class DeviceRegistry {
  public:
   explicit DeviceRegistry(tc::TcBackend& backend) : backend_(backend) {}
 
+  // The control-path exclusions every side gets when it is built (with the
+  // root it goes); sides built before this call keep what they have.
+  void set_exclusions(const std::vector<Exclusion>& exclusions);
+
   // The ifindex where `side` (egress or ingress) of faults on this device is
   // installed, building it for the first user. Throws ConflictError when the
   // device holds someone else's qdisc there; changes nothing then.
@@ -25,8 +30,10 @@ class DeviceRegistry {
   // Drops one user of the side: removes that fault's slot, or the whole side
   // (root, or redirect + ifb) when it was the last one. Never throws while
   // `quiet` (used when undoing a failed apply; the first error is what counts).
+  // ahead_of_exclusions: where the fault's filters are (it opted out of the exclusions).
   // `slot_installed` false: the fault was only prepared, its slot never made.
-  void release(int ifindex, Direction side, int slot, bool quiet = false, bool slot_installed = true);
+  void release(int ifindex, Direction side, int slot, bool ahead_of_exclusions, bool quiet = false,
+               bool slot_installed = true);
 
   nlohmann::json to_json() const;  // for the journal
 
@@ -44,6 +51,7 @@ class DeviceRegistry {
 
   tc::TcBackend& backend_;
   std::map<int, State> devices_;
+  std::vector<tc::U32Rule> egress_exclusions_, ingress_exclusions_;
 };
 
 }  // namespace injector

@@ -28,7 +28,9 @@ std::vector<Direction> sides_of(Direction d) {
 }
 
 FaultEngine::FaultEngine(tc::TcBackend& backend, Journal* journal, EngineConfig config, Clock clock)
-    : backend_(backend), journal_(journal), config_(config), clock_(std::move(clock)) {}
+    : backend_(backend), journal_(journal), config_(config), clock_(std::move(clock)) {
+  devices_.set_exclusions(config_.control_exclusions);
+}
 
 std::chrono::milliseconds FaultEngine::resolve_lifetime(std::chrono::milliseconds asked) const {
   if (asked.count() == 0) return config_.default_lifetime;
@@ -106,6 +108,7 @@ std::pair<Fault, FaultEngine::SideRules> FaultEngine::build(FaultSpec spec, std:
   if (fault.backend == Backend::netem) {
     for (const auto& [side, list] : rules) fault.filter_rules += list.size();
   }
+  if (spec.control_path == ControlPath::exclude) fault.excluded = config_.control_exclusions;
   fault.spec = std::move(spec);
   fault.flap_down = fault.spec.impairments.flap.has_value();  // a flap starts with the link down
   fault.plan = tc::plan_slot(fault.spec.impairments, fault.flap_down);
@@ -147,13 +150,13 @@ void FaultEngine::install(Fault fault, const std::map<Direction, std::vector<tc:
 void FaultEngine::place(Fault& f, Direction side, const std::vector<tc::U32Rule>& rules) {
   if (f.backend == Backend::delayline) {
     const Placement p{side, f.ifindex, delayline::queue_number(f.slot, side)};
-    queues_->install({f.spec.device, side, f.spec.match, p.queue, f.spec.impairments, f.flap_down});
+    queues_->install({f.spec.device, side, f.spec.match, p.queue, f.spec.impairments, f.flap_down, f.excluded});
     f.placements.push_back(p);
     return;
   }
   const int where = devices_.acquire(f.ifindex, f.spec.device, side);
   f.placements.push_back({side, where, 0});
-  backend_.install_fault(where, f.slot, f.plan, rules);
+  backend_.install_fault(where, f.slot, f.plan, rules, f.ahead_of_exclusions());
 }
 
 void FaultEngine::unplace(Fault& f, const Placement& p, bool quiet) {
@@ -167,7 +170,7 @@ void FaultEngine::unplace(Fault& f, const Placement& p, bool quiet) {
     }
     return;
   }
-  devices_.release(f.ifindex, p.side, f.slot, quiet, p.installed);
+  devices_.release(f.ifindex, p.side, f.slot, f.ahead_of_exclusions(), quiet, p.installed);
 }
 
 void FaultEngine::uninstall(Fault& fault) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/exclusion.h"
 #include "common/fault_spec.h"
 #include "daemon/delayline/queue_backend.h"
 #include "daemon/device_registry.h"
@@ -42,6 +43,9 @@ struct EngineConfig {
   std::chrono::milliseconds max_lifetime = std::chrono::hours(24);
   // What the kernel can do (probed at start); nullopt: not probed, assume everything.
   std::optional<tc::Capabilities> capabilities;
+  // Traffic no fault touches unless it opts out (control_path include): the
+  // --management list and the API's own listen endpoint (listen_exclusion).
+  std::vector<Exclusion> control_exclusions;
 };
 
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -77,6 +81,9 @@ struct Fault {
   bool prepared = false;
   std::map<Direction, std::vector<tc::U32Rule>> pending_rules;  // what commit installs
   std::optional<SteadyTime> commit_at;  // armed: run_due commits it then
+  std::vector<Exclusion> excluded;  // the control-path exclusions this fault spares
+  // Opted out of the exclusions: its tc filters sit ahead of them.
+  bool ahead_of_exclusions() const { return spec.control_path == ControlPath::include; }
   std::chrono::system_clock::time_point expires_at;
   SteadyTime deadline;
   std::optional<SteadyTime> lease_deadline;  // a held fault: reverted unless renewed by then

@@ -68,9 +68,9 @@ const Fault& FaultEngine::commit_now(const std::string& id) {
   try {
     for (auto& p : f.placements) {
       if (f.backend == Backend::delayline) {
-        queues_->install({f.spec.device, p.side, f.spec.match, p.queue, f.spec.impairments, f.flap_down});
+        queues_->install({f.spec.device, p.side, f.spec.match, p.queue, f.spec.impairments, f.flap_down, f.excluded});
       } else {
-        backend_.install_fault(p.ifindex, f.slot, f.plan, f.pending_rules.at(p.side));
+        backend_.install_fault(p.ifindex, f.slot, f.plan, f.pending_rules.at(p.side), f.ahead_of_exclusions());
       }
       p.installed = true;
     }

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 
+#include "common/exclusion.h"
 #include "common/duration.h"
 #include "common/version.h"
 #include "daemon/api_router.h"
@@ -36,6 +37,7 @@ struct Options {
   std::string audit_format = "text";
   std::string listen;                   // --listen ADDR:PORT: the API over mutual TLS too
   injector::http::TlsFiles tls;         // --tls-cert, --tls-key, --client-ca
+  std::vector<std::string> management;  // control-path exclusions (common/exclusion.h)
   bool cleanup = false;
 };
 
@@ -142,11 +144,15 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
 int run(const Options& opt) {
   const Access access = open_access(opt);
   injector::EngineConfig config{injector::parse_duration(opt.default_lifetime), injector::parse_duration(opt.max_lifetime),
-                                injector::tc::probe_capabilities()};
+                                injector::tc::probe_capabilities(), {}};
   for (const auto& [feature, ok] : config.capabilities->features) {
     spdlog::info("kernel feature {}: {}", feature, ok ? "available" : "MISSING");
   }
   if (config.default_lifetime > config.max_lifetime) throw std::invalid_argument("--default-lifetime exceeds --max-lifetime");
+  for (const auto& entry : opt.management) config.control_exclusions.push_back(injector::parse_exclusion(entry));
+  // The API's own connections: a fault must never cut the operator off from
+  // the daemon that would revert it (any peer, our listen port, both ways).
+  if (access.tls) config.control_exclusions.push_back(injector::listen_exclusion(access.tls->listen.port));
   injector::tc::KernelTc kernel;
   injector::Journal journal(opt.state_dir);
   injector::FaultEngine engine(kernel, &journal, config);
@@ -221,6 +227,18 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", opt.tls.key, "The TLS server's private key (PEM), for --listen");
   app.add_option("--client-ca", opt.tls.client_ca,
                  "CA certificate(s) (PEM); every client certificate they signed may use the whole API over --listen");
+  app.add_option("--management", opt.management,
+                 "Never fault traffic between this host and a management peer or port (repeatable): "
+                 "tcp:22, udp:53, 10.0.0.0/8, tcp:22@10.0.0.0/8, tcp:22@[fd00::/64]; a fault opts out with "
+                 "control_path include")
+      ->check([](const std::string& entry) -> std::string {
+        try {
+          injector::parse_exclusion(entry);
+          return {};
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+      });
   app.add_flag("--cleanup", opt.cleanup,
                "Remove everything of ours from the host (traffic control, ifbs, nf_tables) and the journal, then exit")
       ->configurable(false);  // an action, not a setting: a unit's config file must not turn serving into cleaning

@@ -73,6 +73,7 @@ struct MatchFlags {
   std::string lifetime;
   bool hold = false;
   std::string lease;
+  bool include_control_path = false;
 };
 
 constexpr std::pair<const char*, const char*> kKinds[] = {
@@ -176,6 +177,7 @@ FaultSpec fault_spec(const MatchFlags& f, const ImpairmentFlags& imp, const std:
     spec.lifetime.duration = lifetime_flag(f.lifetime);
   }
   for (const auto& l : f.labels) spec.labels.insert(parse_label(l));
+  if (f.include_control_path) spec.control_path = ControlPath::include;
   if (f.hold || !f.lease.empty()) {
     try {
       spec.lifetime.lease = parse_duration(f.lease.empty() ? "10s" : f.lease);
@@ -205,6 +207,9 @@ void add_match_flags(CLI::App& cmd, MatchFlags& f) {
                "Stay in the foreground renewing the fault's lease; Ctrl-C reverts it, and if this process dies "
                "the daemon reverts it when the lease runs out");
   cmd.add_option("--lease", f.lease, "Lease to renew, e.g. 10s (default with --hold: 10s)");
+  cmd.add_flag("--include-control-path", f.include_control_path,
+               "Fault the daemon's control path too (its API connections and --management list), "
+               "which every fault spares by default");
 }
 
 }  // namespace

@@ -106,6 +106,11 @@ void print_fault_detail(const json& f, std::ostream& out) {
       << "labels:     " << labels_text(spec.value("labels", json::object())) << "\n"
       << "backend:    " << f.value("backend", "netem") << " (asked: " << spec.value("backend", "auto") << ")\n";
   print_kernel_and_counters(f, out);
+  out << "excluded:   ";
+  const json excluded = f.value("excluded", json::array());
+  if (excluded.empty()) out << (spec.value("control_path", "exclude") == "include" ? "none (control path included)" : "none");
+  for (std::size_t i = 0; i < excluded.size(); ++i) out << (i ? ", " : "") << excluded[i].value("text", "?");
+  out << "\n";
   if (f.contains("lease")) {
     out << "lease:      " << f["lease"].value("duration_ms", 0) << " ms, renew within "
         << f["lease"].value("expires_in_ms", 0) << " ms or the daemon reverts it\n";

@@ -14,7 +14,7 @@ void KernelQueues::install(const QueuedFault& fault) {
   line_.add(fault.queue, fault.impairments, options);
   if (fault.down) line_.change(fault.queue, fault.impairments, true);
   try {
-    nft::add_queue_rules({fault.device, fault.side, fault.match, fault.queue, kDuplicateMark});
+    nft::add_queue_rules({fault.device, fault.side, fault.match, fault.queue, kDuplicateMark, fault.exclusions});
   } catch (...) {
     line_.remove(fault.queue);
     throw;

@@ -19,7 +19,7 @@ void probe_delay_line(std::map<std::string, bool>& features) {
   try {
     Match match;
     match.to.push_back(Cidr::parse("127.0.0.2/32"));
-    nft::add_queue_rules({"lo", Direction::egress, match, queue, 0});
+    nft::add_queue_rules({"lo", Direction::egress, match, queue, 0, {}});
     nft::remove_queue_rules(queue);
     features["nft_compat"] = true;
   } catch (const std::exception&) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/exclusion.h"
 #include "common/fault_spec.h"
 #include "daemon/delayline/delay_line.h"
 
@@ -29,6 +30,7 @@ struct QueuedFault {
   std::uint16_t queue = 0;
   Impairments impairments;
   bool down = false;  // a flap's down half: drop everything
+  std::vector<Exclusion> exclusions;  // the control-path exclusions this fault spares
 };
 
 class QueueBackend {

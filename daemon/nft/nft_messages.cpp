@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -252,26 +253,69 @@ void delete_set(Batch& b, Family f, const std::string& name) {
   });
 }
 
-void add_queue_rule(Batch& b, const QueueRuleSpec& spec) {
-  RulePtr r = rule_in(spec.family, spec.side, rule_comment(spec.queue, spec.side));
+namespace {
+
+// daddr/saddr within a network: the address, masked to the prefix, compared.
+void push_prefix_test(nftnl_rule* r, bool destination, const Cidr& net) {
+  const Family f = net.family;
+  const std::uint32_t offset = f == Family::v4 ? (destination ? kV4Daddr : kV4Saddr) : (destination ? kV6Daddr : kV6Saddr);
+  push(r, payload_load(NFT_PAYLOAD_NETWORK_HEADER, offset, addr_len(f)));
+  std::array<std::uint8_t, 16> mask{}, zero{};
+  for (unsigned bit = 0; bit < net.prefix_len; ++bit) mask[bit / 8] = static_cast<std::uint8_t>(mask[bit / 8] | (0x80u >> (bit % 8)));
+  ExprPtr e = make_expr("bitwise");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_LEN, addr_len(f));
+  nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_MASK, mask.data(), addr_len(f));
+  nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_XOR, zero.data(), addr_len(f));
+  push(r, std::move(e));
+  push(r, cmp(NFT_CMP_EQ, net.addr.data(), addr_len(f)));  // host bits are zero already
+}
+
+// [iif/oifname] [mark != skip] [l4proto] [th dport] [th sport] [daddr @set] [saddr @set]
+void push_fault_tests(nftnl_rule* r, const QueueRuleSpec& spec, std::optional<std::uint8_t> l4proto) {
   // Cheapest and most selective tests first: most packets leave on the device name.
   char name[IFNAMSIZ] = {};
   std::strncpy(name, spec.device.c_str(), IFNAMSIZ - 1);
-  push(r.get(), meta_load(spec.side == Direction::ingress ? NFT_META_IIFNAME : NFT_META_OIFNAME));
-  push(r.get(), cmp(NFT_CMP_EQ, name, IFNAMSIZ));
+  push(r, meta_load(spec.side == Direction::ingress ? NFT_META_IIFNAME : NFT_META_OIFNAME));
+  push(r, cmp(NFT_CMP_EQ, name, IFNAMSIZ));
   if (spec.skip_mark != 0) {
     // The mark register holds the host-order u32.
-    push(r.get(), meta_load(NFT_META_MARK));
-    push(r.get(), cmp(NFT_CMP_NEQ, &spec.skip_mark, 4));
+    push(r, meta_load(NFT_META_MARK));
+    push(r, cmp(NFT_CMP_NEQ, &spec.skip_mark, 4));
   }
-  if (spec.l4proto) {
-    push(r.get(), meta_load(NFT_META_L4PROTO));
-    push(r.get(), cmp(NFT_CMP_EQ, &*spec.l4proto, 1));
+  if (l4proto) {
+    push(r, meta_load(NFT_META_L4PROTO));
+    push(r, cmp(NFT_CMP_EQ, &*l4proto, 1));
   }
-  if (spec.dport) push_port_test(r.get(), 2, *spec.dport);
-  if (spec.sport) push_port_test(r.get(), 0, *spec.sport);
-  if (spec.daddr) push_lookup(r.get(), spec.family, true, *spec.daddr);
-  if (spec.saddr) push_lookup(r.get(), spec.family, false, *spec.saddr);
+  if (spec.dport) push_port_test(r, 2, *spec.dport);
+  if (spec.sport) push_port_test(r, 0, *spec.sport);
+  if (spec.daddr) push_lookup(r, spec.family, true, *spec.daddr);
+  if (spec.saddr) push_lookup(r, spec.family, false, *spec.saddr);
+}
+
+}  // namespace
+
+void add_exclusion_rule(Batch& b, const QueueRuleSpec& spec, const ExclusionTest& test) {
+  RulePtr r = rule_in(spec.family, spec.side, exclusion_comment(spec.queue, spec.side));
+  push_fault_tests(r.get(), spec, test.l4proto);
+  if (test.dport) push_port_test(r.get(), 2, *test.dport);
+  if (test.sport) push_port_test(r.get(), 0, *test.sport);
+  if (test.daddr) push_prefix_test(r.get(), true, *test.daddr);
+  if (test.saddr) push_prefix_test(r.get(), false, *test.saddr);
+  push(r.get(), make_expr("counter"));
+  ExprPtr accept = make_expr("immediate");
+  nftnl_expr_set_u32(accept.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+  nftnl_expr_set_u32(accept.get(), NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+  push(r.get(), std::move(accept));
+  append_rule(b, spec.family, std::move(r),
+              "add exclusion rule for queue " + std::to_string(spec.queue) + " to " +
+                  object_name(spec.family, chain_name(spec.side)));
+}
+
+void add_queue_rule(Batch& b, const QueueRuleSpec& spec) {
+  RulePtr r = rule_in(spec.family, spec.side, rule_comment(spec.queue, spec.side));
+  push_fault_tests(r.get(), spec, spec.l4proto);
   push(r.get(), make_expr("counter"));
   push(r.get(), nfqueue_target(spec.queue));
   append_rule(b, spec.family, std::move(r),

@@ -54,6 +54,10 @@ struct QueueRuleSpec {
 // [iif/oifname] [mark != skip] [l4proto] [th dport] [th sport] [daddr @set]
 // [saddr @set] counter, xt NFQUEUE (queue, bypass); comment rule_comment().
 void add_queue_rule(Batch& b, const QueueRuleSpec& spec);
+// The fault's tests as in add_queue_rule, then the exclusion's ([l4proto]
+// [th dport/sport] [daddr/saddr prefix]), counter, accept; comment
+// exclusion_comment(). Appended before the fault's queue rule.
+void add_exclusion_rule(Batch& b, const QueueRuleSpec& spec, const ExclusionTest& test);
 void delete_rule(Batch& b, Family f, const std::string& chain, std::uint64_t handle);
 
 }  // namespace injector::nft

@@ -80,6 +80,7 @@ void append_family(Batch& b, const TableState& st, const FamilyRule& fr, const Q
     spec.saddr = SetRef{set_name(rule.queue, rule.side, false), ++set_id};
     add_address_set(b, fr.family, spec.saddr->name, spec.saddr->id, *fr.saddr);
   }
+  for (const ExclusionTest& t : plan_exclusion_tests(rule.exclusions, rule.side, fr)) add_exclusion_rule(b, spec, t);
   add_queue_rule(b, spec);
 }
 

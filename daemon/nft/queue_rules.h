@@ -21,6 +21,8 @@
 //   rule: [oif/iifname] [mark != skip_mark] [l4proto] [th dport/sport]
 //         [daddr/saddr @set] counter, xt NFQUEUE num <queue> bypass,
 //         comment "injectord queue=<queue> <side>"
+//   before it, per control-path exclusion the fault spares: the same tests
+//         plus the exclusion's, counter, accept, comment "... <side> exclusion"
 // The names and comments are the only record: remove_queue_rules finds its
 // objects again after a daemon restart.
 //
@@ -35,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "common/exclusion.h"
 #include "common/fault_spec.h"
 
 namespace injector::nft {
@@ -56,6 +59,9 @@ struct QueueRule {
   Match match;                // CIDRs (v4 and/or v6; 10,000 must fit: use sets), protocol, ports
   std::uint16_t queue = 0;    // NFQUEUE number
   std::uint32_t skip_mark = 0;  // packets carrying this fwmark are not queued (0: none)
+  // Control-path exclusions this fault spares: accept rules ahead of its queue
+  // rule (see ExclusionTest in rule_plan.h).
+  std::vector<Exclusion> exclusions;
 };
 
 // Adds the rules (creating our tables and chains if missing) in one nf_tables

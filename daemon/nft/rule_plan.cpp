@@ -134,6 +134,22 @@ std::vector<FamilyRule> plan_queue_rules(const Match& m) {
   return rules;
 }
 
+std::vector<ExclusionTest> plan_exclusion_tests(const std::vector<Exclusion>& exclusions, Direction side,
+                                                const FamilyRule& fault) {
+  std::vector<ExclusionTest> tests;
+  for (const Exclusion& e : exclusions) {
+    const Match m = wire_match(exclusion_match(e), side);
+    if (e.peer && e.peer->family != fault.family) continue;
+    const auto proto = l4proto_of(m.protocol, fault.family);
+    if (proto && fault.l4proto && *proto != *fault.l4proto) continue;  // no packet is both
+    ExclusionTest t{proto ? proto : fault.l4proto, port_test(m.dport), port_test(m.sport), std::nullopt, std::nullopt};
+    if (!m.to.empty() && m.to[0].prefix_len > 0) t.daddr = m.to[0];
+    if (!m.from.empty() && m.from[0].prefix_len > 0) t.saddr = m.from[0];
+    tests.push_back(t);
+  }
+  return tests;
+}
+
 std::string set_name(std::uint16_t queue, Direction side, bool destination) {
   return "q" + std::to_string(queue) + "_" + std::string(to_string(side)) + (destination ? "_daddr" : "_saddr");
 }
@@ -141,6 +157,8 @@ std::string set_name(std::uint16_t queue, Direction side, bool destination) {
 std::string rule_comment(std::uint16_t queue, Direction side) {
   return "injectord queue=" + std::to_string(queue) + " " + std::string(to_string(side));
 }
+
+std::string exclusion_comment(std::uint16_t queue, Direction side) { return rule_comment(queue, side) + " exclusion"; }
 
 std::optional<std::uint16_t> queue_of_rule_comment(std::string_view comment) {
   constexpr std::string_view kPrefix = "injectord queue=";

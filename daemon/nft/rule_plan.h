@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/exclusion.h"
 #include "common/fault_spec.h"
 
 namespace injector::nft {
@@ -71,11 +72,30 @@ Match wire_match(const Match& fault_match, Direction side);
 // can match, ports come without tcp/udp, or a port range is reversed.
 std::vector<FamilyRule> plan_queue_rules(const Match& wire_match);
 
+// A control-path exclusion as one fault's accept rule tests it on the wire:
+// the fault's own tests (FamilyRule) and these, then accept, placed just
+// before the fault's queue rule. Carrying the fault's tests keeps the
+// exclusion per fault: it spares only packets this fault would queue, so a
+// fault that opted out (and has no such rules) is untouched by it.
+struct ExclusionTest {
+  std::optional<std::uint8_t> l4proto;  // the fault's and the exclusion's, which agree
+  std::optional<PortRange> dport, sport;
+  std::optional<Cidr> daddr, saddr;     // of the rule's family; nullopt: any
+  friend bool operator==(const ExclusionTest&, const ExclusionTest&) = default;
+};
+
+// The tests for `exclusions` on `side` that can meet `fault` (same family,
+// compatible protocol); an exclusion that cannot overlap the fault is left out.
+std::vector<ExclusionTest> plan_exclusion_tests(const std::vector<Exclusion>& exclusions, Direction side,
+                                                const FamilyRule& fault);
+
 // Names that tie kernel objects to a queue, so remove_queue_rules(queue) can
 // find them again after a daemon restart without any state of its own.
-// Set:  "q7_egress_daddr". Rule comment: "injectord queue=7 egress".
+// Set:  "q7_egress_daddr". Rule comment: "injectord queue=7 egress"; the
+// fault's exclusion rules: "injectord queue=7 egress exclusion".
 std::string set_name(std::uint16_t queue, Direction side, bool destination);
 std::string rule_comment(std::uint16_t queue, Direction side);
+std::string exclusion_comment(std::uint16_t queue, Direction side);
 // The queue a rule comment names; nullopt for any other comment (ours or not).
 std::optional<std::uint16_t> queue_of_rule_comment(std::string_view comment);
 bool set_belongs_to_queue(std::string_view name, std::uint16_t queue);

@@ -28,9 +28,10 @@ std::uint32_t slot_leaf_handle(int slot, bool alternate) {
 
 std::uint32_t other_leaf_handle(std::uint32_t leaf) { return leaf ^ 0x10000000u; }
 
-std::uint16_t slot_filter_prio(int slot, bool ipv6) {
+std::uint16_t slot_filter_prio(int slot, bool ipv6, bool ahead_of_exclusions) {
   check_slot(slot);
-  return static_cast<std::uint16_t>(0x100 + 2 * slot + (ipv6 ? 1 : 0));
+  const int base = ahead_of_exclusions ? kAheadSlotPrioBase : kSlotPrioBase;
+  return static_cast<std::uint16_t>(base + 2 * slot + (ipv6 ? 1 : 0));
 }
 
 bool is_our_root(std::uint32_t handle) { return (handle >> 16) == kRootMajor; }

@@ -10,7 +10,14 @@
 //   f0xx:      the leaf qdisc of slot s: major 0xf000 + s, or 0xe000 + s
 //              while a replacement leaf of another kind is grafted in
 //   prio 1     the ND exemption filters (IPv6 neighbour discovery never cut)
-//   prio 0x100 + 2s / 0x101 + 2s   slot s's IPv4 / IPv6 u32 filters
+//   prio 0x100 + 2s / 0x101 + 2s   slot s's IPv4 / IPv6 u32 filters, when the
+//              fault opted out of the control-path exclusions (control_path include)
+//   prio 0xc00 / 0xc01   the control-path exclusions (IPv4 / IPv6): to the pass class
+//   prio 0x1000 + 2s / 0x1001 + 2s   slot s's IPv4 / IPv6 u32 filters otherwise
+//
+// HTB asks the filters in priority order and the first terminal match wins,
+// so a packet matching an exclusion passes every fault behind it, while a
+// fault that opted out sits ahead of the exclusions and still sees it.
 //
 // The kernel keeps one filter chain per (priority, protocol) and refuses a
 // second protocol at a used priority, hence two priorities per slot.
@@ -27,8 +34,12 @@ std::uint32_t pass_class();         // fa17:1
 std::uint32_t slot_class(int slot);  // fa17:(0x100 + slot)
 std::uint32_t slot_leaf_handle(int slot, bool alternate = false);
 std::uint32_t other_leaf_handle(std::uint32_t leaf);  // f0xx: <-> e0xx:
-std::uint16_t slot_filter_prio(int slot, bool ipv6);
+// ahead_of_exclusions: the fault opted out of the control-path exclusions.
+std::uint16_t slot_filter_prio(int slot, bool ipv6, bool ahead_of_exclusions = false);
 inline constexpr std::uint16_t kNdExemptPrio = 1;
+inline constexpr std::uint16_t kAheadSlotPrioBase = 0x100;
+inline constexpr std::uint16_t kExclusionPrio = 0xc00;  // IPv4; IPv6 at kExclusionPrio + 1
+inline constexpr std::uint16_t kSlotPrioBase = 0x1000;
 
 bool is_our_root(std::uint32_t handle);  // major == 0xfa17
 

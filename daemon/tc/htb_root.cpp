@@ -85,6 +85,13 @@ void add_nd_exemption(nl::Batch& batch, int ifindex) {
   for (const auto& rule : neighbour_discovery_rules()) add_u32_filter(batch, ifindex, kNdExemptPrio, rule, pass_class());
 }
 
+void add_exclusion_filters(nl::Batch& batch, int ifindex, const std::vector<U32Rule>& rules) {
+  for (const auto& rule : rules) {
+    const auto prio = static_cast<std::uint16_t>(kExclusionPrio + (rule.family == Family::v6 ? 1 : 0));
+    add_u32_filter(batch, ifindex, prio, rule, pass_class());
+  }
+}
+
 void delete_htb_root(const nl::Socket& sock, int ifindex) {
   // Deleting the root removes every class, leaf and filter under it in one step.
   auto q = root_qdisc_object(ifindex);

@@ -22,6 +22,9 @@ void add_htb_root(const nl::Socket& sock, int ifindex);  // qdisc and pass class
 // IPv6 rules needs it, and its two filters cost as much as the rest of the
 // root together, so it comes with the first such fault, not with the root.
 void add_nd_exemption(nl::Batch& batch, int ifindex);
+// The control-path exclusions (daemon/tc/exclusion_rules.h): u32 filters at
+// kExclusionPrio (IPv4) / kExclusionPrio + 1 (IPv6) sending matches to the pass class.
+void add_exclusion_filters(nl::Batch& batch, int ifindex, const std::vector<U32Rule>& rules);
 void delete_htb_root(const nl::Socket& sock, int ifindex);
 
 // An HTB class under our root: shaped to rate_bytes (per second) when given,

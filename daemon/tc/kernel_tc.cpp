@@ -30,7 +30,15 @@ void KernelTc::install_root(int ifindex) {
 
 void KernelTc::remove_root(int ifindex) { delete_htb_root(sock_, ifindex); }
 
-void KernelTc::install_fault(int ifindex, int slot, const SlotPlan& plan, const std::vector<U32Rule>& rules) {
+void KernelTc::install_exclusions(int ifindex, const std::vector<U32Rule>& rules) {
+  if (rules.empty()) return;
+  nl::Batch batch(sock_);
+  add_exclusion_filters(batch, ifindex, rules);
+  batch.commit();  // on failure the caller removes the root, and these with it
+}
+
+void KernelTc::install_fault(int ifindex, int slot, const SlotPlan& plan, const std::vector<U32Rule>& rules,
+                             bool ahead_of_exclusions) {
   nl::Batch batch(sock_);
   const bool needs_nd = std::any_of(rules.begin(), rules.end(), [](const U32Rule& r) { return r.family == Family::v6; });
   if (needs_nd && !nd_exempt_.count(ifindex)) add_nd_exemption(batch, ifindex);
@@ -38,11 +46,11 @@ void KernelTc::install_fault(int ifindex, int slot, const SlotPlan& plan, const 
   add_leaf(batch, ifindex, slot_class(slot), slot_leaf_handle(slot), plan, LeafOp::create);
   // Filters last: the kernel handles requests in order, so traffic is steered
   // only once the class and leaf that impair it exist.
-  add_slot_filters(batch, ifindex, slot, rules, slot_class(slot));
+  add_slot_filters(batch, ifindex, slot, rules, slot_class(slot), ahead_of_exclusions);
   try {
     batch.commit();
   } catch (...) {
-    remove_fault(ifindex, slot);
+    remove_fault(ifindex, slot, ahead_of_exclusions);
     throw;
   }
   if (needs_nd) nd_exempt_.insert(ifindex);  // it stays until the root goes
@@ -68,10 +76,10 @@ std::uint32_t KernelTc::change_fault(int ifindex, int slot, const SlotPlan& from
   return new_leaf;
 }
 
-void KernelTc::remove_fault(int ifindex, int slot) {
+void KernelTc::remove_fault(int ifindex, int slot, bool ahead_of_exclusions) {
   // Filters first, so no packet is steered to a class that is going away.
-  delete_u32_filters(sock_, ifindex, slot_filter_prio(slot, false), Family::v4);
-  delete_u32_filters(sock_, ifindex, slot_filter_prio(slot, true), Family::v6);
+  delete_u32_filters(sock_, ifindex, slot_filter_prio(slot, false, ahead_of_exclusions), Family::v4);
+  delete_u32_filters(sock_, ifindex, slot_filter_prio(slot, true, ahead_of_exclusions), Family::v6);
   auto cl = nl::owned(rtnl_class_alloc(), "class");
   rtnl_tc_set_ifindex(TC_CAST(cl.get()), ifindex);
   rtnl_tc_set_parent(TC_CAST(cl.get()), root_handle());

@@ -15,10 +15,12 @@ class KernelTc final : public TcBackend {
   RootQdisc root_qdisc(int ifindex) override;
   void install_root(int ifindex) override;
   void remove_root(int ifindex) override;
-  void install_fault(int ifindex, int slot, const SlotPlan& plan, const std::vector<U32Rule>& rules) override;
+  void install_exclusions(int ifindex, const std::vector<U32Rule>& rules) override;
+  void install_fault(int ifindex, int slot, const SlotPlan& plan, const std::vector<U32Rule>& rules,
+                     bool ahead_of_exclusions) override;
   std::uint32_t change_fault(int ifindex, int slot, const SlotPlan& from, std::uint32_t leaf,
                              const SlotPlan& to) override;
-  void remove_fault(int ifindex, int slot) override;
+  void remove_fault(int ifindex, int slot, bool ahead_of_exclusions) override;
   FaultCounters counters(int ifindex, std::uint32_t leaf) override;
   std::vector<int> devices_with_our_root() override;
   bool has_ingress_qdisc(int ifindex) override;

@@ -36,14 +36,20 @@ class TcBackend {
   virtual RootQdisc root_qdisc(int ifindex) = 0;
   virtual void install_root(int ifindex) = 0;  // HTB root, pass class, ND exemption
   virtual void remove_root(int ifindex) = 0;   // the kernel then re-attaches its default
-  // A class shaped as planned, its leaf (handle slot_leaf_handle(slot)), then the filters.
-  virtual void install_fault(int ifindex, int slot, const SlotPlan& plan, const std::vector<U32Rule>& rules) = 0;
+  // The control-path exclusions on a root of ours (after install_root or
+  // install_ingress, before any fault): matching packets go to the pass class
+  // ahead of every fault's filters except those installed ahead_of_exclusions.
+  virtual void install_exclusions(int ifindex, const std::vector<U32Rule>& rules) = 0;
+  // A class shaped as planned, its leaf (handle slot_leaf_handle(slot)), then the
+  // filters: behind the exclusions, or ahead of them for a fault that opted out.
+  virtual void install_fault(int ifindex, int slot, const SlotPlan& plan, const std::vector<U32Rule>& rules,
+                             bool ahead_of_exclusions) = 0;
   // Moves a live slot to another plan, filters untouched, traffic never unsteered:
   // netem parameters change in place; another leaf kind is grafted over the old
   // one. Returns the leaf's handle afterwards.
   virtual std::uint32_t change_fault(int ifindex, int slot, const SlotPlan& from, std::uint32_t leaf,
                                      const SlotPlan& to) = 0;
-  virtual void remove_fault(int ifindex, int slot) = 0;
+  virtual void remove_fault(int ifindex, int slot, bool ahead_of_exclusions) = 0;
   virtual FaultCounters counters(int ifindex, std::uint32_t leaf) = 0;
   virtual std::vector<int> devices_with_our_root() = 0;
 

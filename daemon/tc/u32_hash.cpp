@@ -82,9 +82,9 @@ void add_linear(nl::Batch& batch, int ifindex, std::uint16_t prio, const std::ve
 }
 
 void add_family(nl::Batch& batch, int ifindex, int slot, const std::vector<U32Rule>& rules, Family family,
-                std::uint32_t classid) {
-  const std::uint16_t prio = slot_filter_prio(slot, family == Family::v6);
-  const auto htid = hash_table_id(slot, family);
+                std::uint32_t classid, bool ahead) {
+  const std::uint16_t prio = slot_filter_prio(slot, family == Family::v6, ahead);
+  const auto htid = hash_table_id(slot, family, ahead);
   const HashPlan plan = htid ? plan_hash(rules, family) : HashPlan{};
   if (!plan.hashed) {
     add_linear(batch, ifindex, prio, rules, family, classid);
@@ -144,20 +144,29 @@ HashPlan plan_hash(const std::vector<U32Rule>& rules, Family family) {
 }
 
 std::optional<std::uint32_t> hash_table_for_prio(std::uint16_t prio) {
-  // Slot priorities start at 0x100 (handles.h), so this maps them onto 1, 2, 3, ...
-  if (prio < 0x100) return std::nullopt;
-  const std::uint32_t htid = prio - 0xffu;
+  // Slot priorities start at kAheadSlotPrioBase or kSlotPrioBase (handles.h), so
+  // this maps either range onto 1, 2, 3, ...
+  std::uint32_t htid = 0;
+  if (prio >= kSlotPrioBase) {
+    htid = prio - (kSlotPrioBase - 1u);
+  } else if (prio >= kAheadSlotPrioBase && prio < kExclusionPrio) {
+    htid = prio - (kAheadSlotPrioBase - 1u);
+  } else {
+    return std::nullopt;
+  }
   if (htid >= kFirstAutoHtid) return std::nullopt;
   return htid;
 }
 
-std::optional<std::uint32_t> hash_table_id(int slot, Family family) {
-  return hash_table_for_prio(slot_filter_prio(slot, family == Family::v6));
+std::optional<std::uint32_t> hash_table_id(int slot, Family family, bool ahead_of_exclusions) {
+  return hash_table_for_prio(slot_filter_prio(slot, family == Family::v6, ahead_of_exclusions));
 }
 
 void add_slot_filters(nl::Batch& batch, int ifindex, int slot, const std::vector<U32Rule>& rules,
-                      std::uint32_t classid) {
-  for (const Family family : {Family::v4, Family::v6}) add_family(batch, ifindex, slot, rules, family, classid);
+                      std::uint32_t classid, bool ahead_of_exclusions) {
+  for (const Family family : {Family::v4, Family::v6}) {
+    add_family(batch, ifindex, slot, rules, family, classid, ahead_of_exclusions);
+  }
 }
 
 }  // namespace injector::tc

@@ -62,18 +62,20 @@ HashPlan plan_hash(const std::vector<U32Rule>& rules, Family family);
 // The 8 bits of a rule's key at hk.offset, if one of its keys there fixes all of them.
 std::optional<std::uint8_t> bucket_of(const U32Rule& rule, const HashKey& hk);
 
-// Our hash table id (u32 "htid", 12 bits) for the filters at `prio`: prio - 0xff,
-// i.e. 1 + 2 * slot + (IPv6 ? 1 : 0). Table ids are shared by every u32 filter
+// Our hash table id (u32 "htid", 12 bits) for the filters at `prio`:
+// 1 + 2 * slot + (IPv6 ? 1 : 0), from either of a slot's two priority ranges
+// (handles.h; a slot uses one of them, so the ids never clash). Table ids are shared by every u32 filter
 // on the qdisc, and the kernel hands out 0x800 and up to each priority's root
 // table, so ours stay in 1..0x7ff; nullopt where that is impossible (slots
 // above 1022 for IPv6, 1023 for IPv4): those slots install linearly.
 std::optional<std::uint32_t> hash_table_for_prio(std::uint16_t prio);
-std::optional<std::uint32_t> hash_table_id(int slot, Family family);
+std::optional<std::uint32_t> hash_table_id(int slot, Family family, bool ahead_of_exclusions = false);
 
 // Adds one slot's filters for all of `rules` (either family) to the batch,
 // hashed or linear per family as plan_hash decides, steering into `classid`.
 // Hash tables are removed by delete_u32_filters with the slot's priority.
+// ahead_of_exclusions: at the slot's priorities ahead of the control-path exclusions.
 void add_slot_filters(nl::Batch& batch, int ifindex, int slot, const std::vector<U32Rule>& rules,
-                      std::uint32_t classid);
+                      std::uint32_t classid, bool ahead_of_exclusions);
 
 }  // namespace injector::tc

@@ -59,13 +59,27 @@ class FakeTc : public tc::TcBackend {
     calls.push_back({"remove_root", ifindex, 0, 0});
     if (fail_remove_root.count(ifindex)) throw std::runtime_error("fake: remove_root failed");
     our_roots.erase(ifindex);
+    exclusions.erase(ifindex);
     for (auto it = cuts.begin(); it != cuts.end();) it = it->first.first == ifindex ? cuts.erase(it) : std::next(it);
   }
 
   std::map<std::pair<int, int>, tc::SlotPlan> plans;  // (ifindex, slot) -> plan installed or changed to
 
-  void install_fault(int ifindex, int slot, const tc::SlotPlan& plan, const std::vector<tc::U32Rule>& rules) override {
+  std::map<int, std::vector<tc::U32Rule>> exclusions;  // ifindex -> the exclusion rules on its root
+  std::map<std::pair<int, int>, bool> ahead;            // (ifindex, slot) -> filters ahead of the exclusions
+  bool fail_install_exclusions = false;
+
+  void install_exclusions(int ifindex, const std::vector<tc::U32Rule>& rules) override {
+    calls.push_back({"install_exclusions", ifindex, 0, rules.size()});
+    if (fail_install_exclusions) throw std::runtime_error("fake: install_exclusions failed");
+    if (!our_roots.count(ifindex)) throw std::runtime_error("fake: install_exclusions without a root");
+    exclusions[ifindex] = rules;
+  }
+
+  void install_fault(int ifindex, int slot, const tc::SlotPlan& plan, const std::vector<tc::U32Rule>& rules,
+                     bool ahead_of_exclusions) override {
     plans[{ifindex, slot}] = plan;
+    ahead[{ifindex, slot}] = ahead_of_exclusions;
     if (on_install_fault) on_install_fault();
     calls.push_back({"install_fault", ifindex, slot, rules.size()});
     if (fail_install_fault) throw std::runtime_error("fake: install_fault failed");
@@ -73,8 +87,9 @@ class FakeTc : public tc::TcBackend {
     if (!cuts.emplace(std::make_pair(ifindex, slot), rules).second) throw std::runtime_error("fake: slot in use");
   }
 
-  void remove_fault(int ifindex, int slot) override {
+  void remove_fault(int ifindex, int slot, bool ahead_of_exclusions) override {
     calls.push_back({"remove_fault", ifindex, slot, 0});
+    if (ahead[{ifindex, slot}] != ahead_of_exclusions) throw std::runtime_error("fake: removed from the wrong priorities");
     cuts.erase({ifindex, slot});
   }
 

@@ -1,5 +1,6 @@
 #include "tests/support/temp_dir.h"
 #include "injector/cli.h"
+#include "injector/output.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -276,3 +277,33 @@ TEST_F(CliEndToEnd, ListAndRevertByLabel) {
   EXPECT_EQ(r.out, "reverted " + d1 + "\n");
   EXPECT_NE(fault({"list"}).out.find(d2), std::string::npos) << "the other stays";
 }
+
+namespace {
+
+TEST_F(CliEndToEnd, IncludeControlPathOptsTheFaultOut) {
+  CliResult r = invoke(apply_args(daemon(), {"--dev", "eth0", "--to", "10.0.0.0/8", "--include-control-path"}));
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const std::string id = r.out.substr(0, r.out.size() - 1);
+  r = fault({"get", id, "--output", "json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const json f = json::parse(r.out, nullptr, false);
+  EXPECT_EQ(f["spec"].value("control_path", ""), "include") << r.out;
+  r = fault({"get", id});
+  EXPECT_NE(r.out.find("excluded:   none (control path included)"), std::string::npos) << r.out;
+  // Without the flag the spec asks for the default, exclude.
+  const std::string spared = apply_ok("10.1.0.0/16");
+  r = fault({"get", spared, "--output", "json"});
+  EXPECT_EQ(json::parse(r.out, nullptr, false)["spec"].value("control_path", ""), "exclude") << r.out;
+}
+
+TEST(CliOutput, FaultGetListsWhatWasExcluded) {
+  const json f = {{"id", "f-1"},
+                  {"spec", {{"match", json::object()}, {"control_path", "exclude"}}},
+                  {"excluded", {{{"text", "tcp local port 22"}}, {{"text", "any protocol with 10.0.0.0/8"}}}}};
+  std::ostringstream out;
+  injector::cli::print_fault_detail(f, out);
+  EXPECT_NE(out.str().find("excluded:   tcp local port 22, any protocol with 10.0.0.0/8\n"), std::string::npos)
+      << out.str();
+}
+
+}  // namespace

@@ -174,4 +174,47 @@ TEST(NftNames, SetNamesAndRuleCommentsEmbedTheQueue) {
   EXPECT_FALSE(nft::set_belongs_to_queue("q7", 7));
 }
 
+
+// Control-path exclusions: accept rules carrying the fault's tests and the exclusion's.
+nft::FamilyRule v4_fault(std::optional<std::uint8_t> l4proto = std::nullopt) {
+  return {Family::v4, std::nullopt, std::nullopt, l4proto, std::nullopt, std::nullopt};
+}
+
+TEST(ExclusionTests, EgressTestsSourcePortAndDestinationPeer) {
+  const auto tests =
+      nft::plan_exclusion_tests({injector::parse_exclusion("tcp:22@10.1.0.0/16")}, Direction::egress, v4_fault());
+  ASSERT_EQ(tests.size(), 1u);
+  EXPECT_EQ(tests[0].l4proto, std::uint8_t{IPPROTO_TCP});
+  EXPECT_EQ(tests[0].sport, (PortRange{22, 22}));
+  EXPECT_FALSE(tests[0].dport.has_value());
+  EXPECT_EQ(tests[0].daddr, Cidr::parse("10.1.0.0/16"));
+  EXPECT_FALSE(tests[0].saddr.has_value());
+}
+
+TEST(ExclusionTests, IngressTestsDestinationPortAndSourcePeer) {
+  const auto tests =
+      nft::plan_exclusion_tests({injector::parse_exclusion("udp:53@10.1.0.0/16")}, Direction::ingress, v4_fault());
+  ASSERT_EQ(tests.size(), 1u);
+  EXPECT_EQ(tests[0].l4proto, std::uint8_t{IPPROTO_UDP});
+  EXPECT_EQ(tests[0].dport, (PortRange{53, 53}));
+  EXPECT_EQ(tests[0].saddr, Cidr::parse("10.1.0.0/16"));
+}
+
+TEST(ExclusionTests, LeavesOutWhatCannotOverlapTheFault) {
+  const std::vector<injector::Exclusion> all = {injector::parse_exclusion("tcp:22"), injector::parse_exclusion("fd00::/64"),
+                                                injector::parse_exclusion("10.0.0.0/8")};
+  // A udp fault meets no tcp exclusion; a v4 rule no v6 peer.
+  const auto udp = nft::plan_exclusion_tests(all, Direction::egress, v4_fault(IPPROTO_UDP));
+  ASSERT_EQ(udp.size(), 1u);
+  EXPECT_EQ(udp[0].daddr, Cidr::parse("10.0.0.0/8"));
+  EXPECT_EQ(udp[0].l4proto, std::uint8_t{IPPROTO_UDP});  // the fault's protocol stays tested
+  EXPECT_EQ(nft::plan_exclusion_tests(all, Direction::egress, v4_fault()).size(), 2u);
+  EXPECT_TRUE(nft::plan_exclusion_tests({}, Direction::egress, v4_fault()).empty());
+}
+
+TEST(ExclusionTests, CommentsTieTheRulesToTheirQueue) {
+  EXPECT_EQ(nft::exclusion_comment(7, Direction::egress), "injectord queue=7 egress exclusion");
+  EXPECT_EQ(nft::queue_of_rule_comment(nft::exclusion_comment(7, Direction::ingress)), 7);
+}
+
 }  // namespace

@@ -23,16 +23,32 @@ TEST(Handles, RootAndPass) {
 TEST(Handles, FirstSlot) {
   EXPECT_EQ(tc::slot_class(1), 0xfa170101u);
   EXPECT_EQ(tc::slot_leaf_handle(1), 0xf0010000u);
-  EXPECT_EQ(tc::slot_filter_prio(1, false), 0x102);
-  EXPECT_EQ(tc::slot_filter_prio(1, true), 0x103);
+  EXPECT_EQ(tc::slot_filter_prio(1, false), 0x1002);
+  EXPECT_EQ(tc::slot_filter_prio(1, true), 0x1003);
+  EXPECT_EQ(tc::slot_filter_prio(1, false, true), 0x102);  // opted out of the exclusions: ahead of them
+  EXPECT_EQ(tc::slot_filter_prio(1, true, true), 0x103);
 }
 
 TEST(Handles, LastSlot) {
   EXPECT_EQ(tc::kMaxSlots, 1024);
   EXPECT_EQ(tc::slot_class(tc::kMaxSlots), 0xfa170500u);
   EXPECT_EQ(tc::slot_leaf_handle(tc::kMaxSlots), 0xf4000000u);
-  EXPECT_EQ(tc::slot_filter_prio(tc::kMaxSlots, false), 0x900);
-  EXPECT_EQ(tc::slot_filter_prio(tc::kMaxSlots, true), 0x901);
+  EXPECT_EQ(tc::slot_filter_prio(tc::kMaxSlots, false), 0x1800);
+  EXPECT_EQ(tc::slot_filter_prio(tc::kMaxSlots, true), 0x1801);
+  EXPECT_EQ(tc::slot_filter_prio(tc::kMaxSlots, false, true), 0x900);
+  EXPECT_EQ(tc::slot_filter_prio(tc::kMaxSlots, true, true), 0x901);
+}
+
+// HTB asks filters in priority order: ND exemption, opted-out faults, the
+// exclusions, then every other fault.
+TEST(Handles, ExclusionsSitBetweenOptedOutFaultsAndTheRest) {
+  for (int s = 1; s <= tc::kMaxSlots; ++s) {
+    for (bool v6 : {false, true}) {
+      EXPECT_GT(tc::slot_filter_prio(s, v6, true), tc::kNdExemptPrio);
+      EXPECT_LT(tc::slot_filter_prio(s, v6, true), tc::kExclusionPrio) << s;
+      EXPECT_GT(tc::slot_filter_prio(s, v6, false), tc::kExclusionPrio + 1) << s;
+    }
+  }
 }
 
 TEST(Handles, OutOfRangeThrows) {

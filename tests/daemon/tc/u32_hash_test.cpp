@@ -198,6 +198,9 @@ TEST(U32Hash, TableIdsAreUniqueAndBelowTheKernelsOwn) {
     for (const Family f : {Family::v4, Family::v6}) {
       const auto htid = tc::hash_table_id(slot, f);
       EXPECT_EQ(htid, tc::hash_table_for_prio(tc::slot_filter_prio(slot, f == Family::v6)));
+      // A slot ahead of the exclusions uses the same table id (it is one or the other).
+      EXPECT_EQ(htid, tc::hash_table_id(slot, f, true));
+      EXPECT_EQ(htid, tc::hash_table_for_prio(tc::slot_filter_prio(slot, f == Family::v6, true)));
       if (slot <= 1022) {
         ASSERT_TRUE(htid.has_value()) << slot;
       }
@@ -211,6 +214,8 @@ TEST(U32Hash, TableIdsAreUniqueAndBelowTheKernelsOwn) {
   EXPECT_EQ(tc::hash_table_id(1, Family::v6), 4u);
   EXPECT_EQ(tc::hash_table_id(tc::kMaxSlots, Family::v4), std::nullopt);
   EXPECT_EQ(tc::hash_table_for_prio(tc::kNdExemptPrio), std::nullopt);
+  EXPECT_EQ(tc::hash_table_for_prio(tc::kExclusionPrio), std::nullopt);
+  EXPECT_EQ(tc::hash_table_for_prio(tc::kExclusionPrio + 1), std::nullopt);
 }
 
 // The same request the way libnl's classifier objects build it (what the code did before).
