@@ -33,10 +33,11 @@ class TlsApi : public DaemonInLab {
   void SetUp() override {
     DaemonInLab::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    run_checked({std::string(SOURCE_DIR) + "/scripts/make-test-ca", pki(), "--client-cn", "ci-runner"});
+    run_checked({std::string(SOURCE_DIR) + "/scripts/make-test-ca", pki(), "--client-cn", "ci-runner",
+                 "IP:" + ThreeSiteLab::v4('a')});
     daemon_->signal(SIGTERM);
     ASSERT_EQ(daemon_->wait_exit(std::chrono::seconds(10)), 0) << daemon_->log();
-    start_daemon({"--listen", std::string("127.0.0.1:") + kPort, "--tls-cert", pki("server.pem"), "--tls-key",
+    start_daemon({"--listen", std::string("0.0.0.0:") + kPort, "--tls-cert", pki("server.pem"), "--tls-key",
                   pki("server.key"), "--client-ca", pki("ca.pem"), "--audit-log", audit_path(), "--audit-format",
                   "json"});
     // The TCP listener opens just after the Unix socket appears.
@@ -93,6 +94,36 @@ TEST_F(TlsApi, AValidClientCertificateIsServedAndRecordedAsTheFaultsCreator) {
     EXPECT_FALSE(rec.contains("uid")) << "a TLS caller has no uid: " << rec.dump();
   }
   EXPECT_TRUE(audited) << "the apply over TLS is in the audit log with its subject";
+}
+
+// The operator in site b cuts site a off from b's whole network, its own
+// address included: the API keeps answering over its listen port (both
+// directions are spared), ARP still resolves, and the rest of the traffic
+// between the same two hosts is cut.
+TEST_F(TlsApi, ACutCoveringTheControlClientKeepsTheApiAnsweringAndArpResolving) {
+  const std::string remote = "https://" + ThreeSiteLab::v4('a') + ":" + kPort;
+  auto from_b = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), INJECTOR_BIN);
+    args.insert(args.end(), {"--daemon", remote, "--cert", pki("client.pem"), "--key", pki("client.key"), "--ca",
+                             pki("ca.pem")});
+    return lab_->exec('b', args);
+  };
+  const auto applied = from_b({"fault", "apply", "cut", "--dev", "eth0", "--to", ThreeSiteLab::v4_net('b'), "--output", "json"});
+  ASSERT_EQ(applied.status, 0) << applied.out << daemon_->log();
+  const json fault = json::parse(applied.out, nullptr, false);
+  EXPECT_NE(fault.value("excluded", json::array()).dump().find(kPort), std::string::npos) << applied.out;
+  EXPECT_EQ(udp('a', 'b', false), 0) << "other traffic between the same hosts is cut";
+
+  lab_->exec('a', {"ip", "neigh", "flush", "dev", "eth0"});
+  const auto listed = from_b({"fault", "list"});
+  EXPECT_EQ(listed.status, 0) << "the API answers across the cut: " << listed.out;
+  const auto neighbours = lab_->exec('a', {"ip", "neigh", "show", "dev", "eth0"});
+  EXPECT_NE(neighbours.out.find("lladdr"), std::string::npos) << "ARP resolved again: " << neighbours.out;
+
+  const auto reverted = from_b({"fault", "revert", fault.value("id", "")});
+  EXPECT_EQ(reverted.status, 0) << reverted.out;
+  EXPECT_EQ(udp('a', 'b', false), 20);
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }
 
 TEST_F(TlsApi, NoCertificateARogueCertificateOrPlainHttpIsRefusedAndChangesNothing) {
