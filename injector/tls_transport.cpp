@@ -1,5 +1,7 @@
 #include "injector/tls_transport.h"
 
+#include "common/tls_load.h"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -15,22 +17,13 @@ namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 using ErrorCode = boost::system::error_code;
 
-template <class Step>
-void load(const char* flag, const std::string& path, const char* what, Step step) {
-  try {
-    step();
-  } catch (const boost::system::system_error& e) {
-    throw std::invalid_argument(std::string(flag) + " " + path + ": cannot load " + what + ": " + e.code().message());
-  }
-}
-
 std::unique_ptr<ssl::context> client_context(const TlsFiles& files) {
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression);
-  load("--ca", files.ca, "CA certificates", [&] { ctx->load_verify_file(files.ca); });
-  load("--cert", files.cert, "the client certificate", [&] { ctx->use_certificate_chain_file(files.cert); });
-  load("--key", files.key, "the private key", [&] { ctx->use_private_key_file(files.key, ssl::context::pem); });
+  load_tls_file("--ca", files.ca, "CA certificates", [&] { ctx->load_verify_file(files.ca); });
+  load_tls_file("--cert", files.cert, "the client certificate", [&] { ctx->use_certificate_chain_file(files.cert); });
+  load_tls_file("--key", files.key, "the private key", [&] { ctx->use_private_key_file(files.key, ssl::context::pem); });
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
     ERR_clear_error();
     throw std::invalid_argument("--key " + files.key + ": does not match the certificate in --cert " + files.cert);

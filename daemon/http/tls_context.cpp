@@ -1,5 +1,7 @@
 #include "daemon/http/tls_context.h"
 
+#include "common/tls_load.h"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 
@@ -9,16 +11,6 @@ namespace injector::http {
 namespace {
 
 namespace ssl = boost::asio::ssl;
-
-// Runs one loading step; a failure names the flag, the file and OpenSSL's reason.
-template <class Step>
-void load(const char* flag, const std::string& path, const char* what, Step step) {
-  try {
-    step();
-  } catch (const boost::system::system_error& e) {
-    throw std::invalid_argument(std::string(flag) + " " + path + ": cannot load " + what + ": " + e.code().message());
-  }
-}
 
 }  // namespace
 
@@ -31,13 +23,13 @@ std::unique_ptr<ssl::context> make_server_context(const TlsFiles& files) {
   // from a certificate verified now (no session resumption to reason about).
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
-  load("--tls-cert", files.cert, "the certificate chain", [&] { ctx->use_certificate_chain_file(files.cert); });
-  load("--tls-key", files.key, "the private key", [&] { ctx->use_private_key_file(files.key, ssl::context::pem); });
+  load_tls_file("--tls-cert", files.cert, "the certificate chain", [&] { ctx->use_certificate_chain_file(files.cert); });
+  load_tls_file("--tls-key", files.key, "the private key", [&] { ctx->use_private_key_file(files.key, ssl::context::pem); });
   if (SSL_CTX_check_private_key(native) != 1) {
     ERR_clear_error();
     throw std::invalid_argument("--tls-key " + files.key + ": does not match the certificate in --tls-cert " + files.cert);
   }
-  load("--client-ca", files.client_ca, "CA certificates", [&] { ctx->load_verify_file(files.client_ca); });
+  load_tls_file("--client-ca", files.client_ca, "CA certificates", [&] { ctx->load_verify_file(files.client_ca); });
   // Tell clients which CA we accept, so one holding several certificates picks the right one.
   if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.client_ca.c_str())) {
     SSL_CTX_set_client_CA_list(native, names);

@@ -177,5 +177,39 @@ else
   fail "one daemon down" "exit $rc (want 11), faults left $left" "$(cat "$WORK/out")"
 fi
 check_matrix "after the rollback every live pair reaches" all_reach
+
+# Scale: the same isolation on 3 x 16 = 48 hosts, each with its own daemon.
+"$LAB" down --prefix "$P" >/dev/null 2>&1
+if "$LAB" up --prefix "$P" --dcs 3 --hosts-per-dc 16 >/dev/null 2>"$WORK/lab.err"; then
+  fleet partition --isolate hz --detach --for 2m --output json >"$WORK/out" 2>&1
+  active=$(active_faults)
+  # Every host pings one host of each other datacenter (host 1 there).
+  bad=0
+  declare -a jobs=() what=() want=()
+  for from in $(hosts); do
+    for dc in hz sh sz; do
+      [[ ${from%-*} == "$dc" ]] && continue
+      ip netns exec "$P-$from" ping -c 2 -i 0.2 -W 1 "$(v4_of "$dc-1")" >/dev/null 2>&1 &
+      jobs+=("$!")
+      what+=("$from -> $dc-1")
+      if hz_isolated "${from%-*}" "$dc"; then want+=(reach); else want+=(cut); fi
+    done
+  done
+  for i in "${!jobs[@]}"; do
+    if wait "${jobs[i]}"; then got=reach; else got=cut; fi
+    [[ $got == "${want[i]}" ]] || { bad=$((bad + 1)); echo "${what[i]}: expected ${want[i]}, got $got" >>"$WORK/scale"; }
+  done
+  skew=$(sed -n 's/.*"skew_ms": \([0-9.]*\).*/\1/p' "$WORK/out")
+  fleet revert --all >/dev/null 2>&1
+  left=$(active_faults)
+  if [[ $active == 48 && $bad == 0 && $left == 0 ]]; then
+    pass "48 hosts: isolate hz puts 48 faults in place (skew ${skew:-?} ms), ${#jobs[@]} probes as expected, revert clears all"
+  else
+    fail "48 hosts: isolate hz" "active $active (want 48), probes wrong $bad, left after revert $left" "$(cat "$WORK/scale" 2>/dev/null)" "$(tail -5 "$WORK/out")"
+  fi
+else
+  fail "48 hosts: lab up" "$(tail -5 "$WORK/lab.err")"
+fi
+
 echo "$PASSED passed, $FAILED failed"
 ((FAILED == 0))
