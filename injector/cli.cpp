@@ -54,7 +54,12 @@ constexpr const char* kExamples =
     "  injector fault list --output json\n"
     "  injector fault revert f-0123456789ab\n"
     "  injector fault revert --all\n"
-    "  injector fault list --daemon https://10.0.0.5:8443 --cert me.pem --key me.key --ca daemons-ca.pem\n";
+    "  injector fault list --daemon https://10.0.0.5:8443 --cert me.pem --key me.key --ca daemons-ca.pem\n"
+    "  injector inventory check fleet.yaml\n"
+    "  injector partition --inventory fleet.yaml --isolate hz --dry-run\n"
+    "  injector partition --inventory fleet.yaml --group hz,sh --group sz --for 10m\n"
+    "  injector link --inventory fleet.yaml --between hz:sz delay --delay 30ms --jitter 5ms\n"
+    "  injector status --inventory fleet.yaml; injector revert --inventory fleet.yaml --op op-1a2b3c4d\n";
 
 struct Common {
   std::string daemon = "unix:/run/injector/injectord.sock";
