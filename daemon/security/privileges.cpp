@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -103,26 +104,46 @@ std::map<std::string, std::string> task_status(const std::filesystem::path& task
   return fields;
 }
 
-// Reads every thread back from the kernel: a thread that was missed, or a
-// kernel or libcap that silently kept more, must not serve.
-void verify_every_thread() {
-  const std::pair<const char*, std::uint64_t> expected[] = {
+// What is wrong with one thread after the drop; empty when nothing is. A
+// thread that is exiting (zombie or dead) can run no more code and is passed.
+std::string thread_problem(const std::filesystem::path& task) {
+  static const std::pair<const char*, std::uint64_t> expected[] = {
       {"CapEff", kept_mask()}, {"CapPrm", kept_mask()}, {"CapBnd", kept_mask()}, {"CapInh", 0}, {"CapAmb", 0}};
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    const auto fields = task_status(task.path());
-    const std::string who = "thread " + task.path().filename().string() + " (" +
-                            (fields.count("Name") ? fields.at("Name") : "?") + ")";
-    for (const auto& [set, want] : expected) {
-      const auto it = fields.find(set);
-      if (it == fields.end() && std::string(set) == "CapAmb") continue;  // kernels before 4.3
-      if (it == fields.end() || std::stoull(it->second, nullptr, 16) != want) {
-        fail(who + " holds " + set + " " + (it == fields.end() ? "?" : it->second) +
-             " after the drop; every thread must drop (capabilities are per thread)");
-      }
+  const auto fields = task_status(task);
+  if (fields.empty()) return {};  // gone between the listing and the read
+  const auto state = fields.count("State") ? fields.at("State") : "";
+  if (state.starts_with("Z") || state.starts_with("X")) return {};
+  const std::string who =
+      "thread " + task.filename().string() + " (" + (fields.count("Name") ? fields.at("Name") : "?") + ")";
+  for (const auto& [set, want] : expected) {
+    const auto it = fields.find(set);
+    if (it == fields.end() && std::string(set) == "CapAmb") continue;  // kernels before 4.3
+    if (it == fields.end() || std::stoull(it->second, nullptr, 16) != want) {
+      return who + " holds " + set + " " + (it == fields.end() ? "?" : it->second) +
+             " after the drop; every thread must drop (capabilities are per thread)";
     }
-    const auto nnp = fields.find("NoNewPrivs");
-    if (nnp == fields.end() || nnp->second != "1") fail(who + " has no no_new_privs after the drop");
   }
+  const auto nnp = fields.find("NoNewPrivs");
+  if (nnp == fields.end() || nnp->second != "1") return who + " has no no_new_privs after the drop";
+  return {};
+}
+
+// Reads every thread back from the kernel: a thread that was missed, or a
+// kernel or libcap that silently kept more, must not serve. A thread that was
+// just joined can still be listed for a moment while the kernel finishes its
+// exit, so a problem must persist for 200 ms to count.
+void verify_every_thread() {
+  std::string problem;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    problem.clear();
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      problem = thread_problem(task.path());
+      if (!problem.empty()) break;
+    }
+    if (problem.empty()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  fail(problem);
 }
 
 }  // namespace
