@@ -3,6 +3,7 @@
 // codes with a JSON body that names the field. See docs/api.md.
 
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "daemon/fault_engine.h"
 #include "daemon/http/http_server.h"
@@ -11,6 +12,8 @@ namespace injector {
 
 struct ApiInfo {
   std::size_t max_body_bytes = 0;
+  // "held", or why the daemon could not hold the classifier switch (tc/classifier_switch.h).
+  std::string classifier_switch = "not held";
 };
 
 class ApiRouter {

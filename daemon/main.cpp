@@ -22,6 +22,7 @@
 #include "daemon/http/tls_server.h"
 #include "daemon/security/api_gate.h"
 #include "daemon/security/privileges.h"
+#include "daemon/tc/classifier_switch.h"
 #include "daemon/tc/kernel_tc.h"
 
 namespace {
@@ -88,14 +89,15 @@ Access open_access(const Options& opt) {
 }
 
 int serve(const Options& opt, const Access& access, injector::FaultEngine& engine,
-          const std::optional<nlohmann::json>& saved, injector::delayline::KernelQueues* queues) {
+          const std::optional<nlohmann::json>& saved, injector::delayline::KernelQueues* queues,
+          const std::string& classifier_switch) {
   boost::asio::io_context io;
   ExpiryTimer expiry(io, engine);
   injector::http::ServerOptions server_options{opt.socket};
   std::optional<gid_t> gid;
   if (access.group) gid = access.group->gid;
   server_options.group = gid;
-  injector::ApiRouter router(engine, {server_options.max_body_bytes});
+  injector::ApiRouter router(engine, {server_options.max_body_bytes, classifier_switch});
   const injector::security::ApiGate gate(
       injector::metrics::serve_metrics(engine, [&](const injector::http::Request& req) { return router.handle(req); }),
       injector::security::root_or_group(gid), access.audit.get());
@@ -162,7 +164,16 @@ int run(const Options& opt) {
   }
   const auto saved = journal.load();  // before cleanup starts a new one
   engine.cleanup_leftovers();
-  return serve(opt, access, engine, saved, queues ? &*queues : nullptr);
+  injector::tc::ClassifierSwitchHold hold;
+  std::string hold_state = "held";
+  try {
+    hold = injector::tc::ClassifierSwitchHold::acquire();
+    spdlog::info("holding the kernel's software tc classifier switch on (private namespace, freed at exit)");
+  } catch (const std::exception& e) {
+    hold_state = std::string("not held: ") + e.what();
+    spdlog::warn("classifier switch {}: the first fault on a host with no tc filter will be slower", hold_state);
+  }
+  return serve(opt, access, engine, saved, queues ? &*queues : nullptr, hold_state);
 }
 
 // Our nf_tables tables, where the kernel has nf_tables at all: without

@@ -3,13 +3,12 @@
 #include <linux/pkt_sched.h>
 #include <netlink/route/link.h>
 #include <netlink/route/qdisc.h>
-#include <sched.h>
 
-#include <future>
-#include <thread>
+#include <functional>
 
 #include "daemon/delayline/probe.h"
 #include "daemon/netlink/batch.h"
+#include "daemon/netlink/private_netns.h"
 #include "daemon/tc/handles.h"
 #include "daemon/tc/htb_root.h"
 #include "daemon/tc/ingress.h"
@@ -104,15 +103,6 @@ Capabilities probe_here() {
 
 }  // namespace
 
-Capabilities probe_capabilities() {
-  std::packaged_task<Capabilities()> task([] {
-    // Namespaces are per thread for unshare(CLONE_NEWNET): only this thread moves.
-    if (unshare(CLONE_NEWNET) != 0) throw std::system_error(errno, std::generic_category(), "unshare(CLONE_NEWNET) for the capability probe");
-    return probe_here();
-  });
-  auto result = task.get_future();
-  std::thread(std::move(task)).join();
-  return result.get();
-}
+Capabilities probe_capabilities() { return nl::run_in_private_netns("the capability probe", probe_here); }
 
 }  // namespace injector::tc
