@@ -58,6 +58,7 @@ void put_rule_request(nl_msg* msg, int ifindex, std::uint16_t prio, const U32Rul
   tcm.tcm_family = AF_UNSPEC;
   tcm.tcm_ifindex = ifindex;
   tcm.tcm_parent = root_handle();
+  if (where && where->node) tcm.tcm_handle = u32_handle(where->htid, where->bucket) | where->node;
   tcm.tcm_info = TC_H_MAKE(std::uint32_t{prio} << 16, htons(rule.family == Family::v4 ? ETH_P_IP : ETH_P_IPV6));
   nl::check(what, nlmsg_append(msg, &tcm, sizeof tcm, NLMSG_ALIGNTO));
   nl::check(what, nla_put_string(msg, TCA_KIND, "u32"));
@@ -148,10 +149,10 @@ void add_u32_hash_table(nl::Batch& batch, int ifindex, std::uint16_t prio, Famil
 }
 
 void add_u32_filter_in_bucket(nl::Batch& batch, int ifindex, std::uint16_t prio, const U32Rule& rule,
-                              std::uint32_t classid, std::uint32_t htid, std::uint8_t bucket) {
-  // The node id is left to the kernel; the table and bucket are tc's "ht H:B:".
-  batch.add(build_u32_rule_request(ifindex, prio, rule, classid, U32Bucket{htid, bucket}),
-            "add u32 filter to table " + std::to_string(htid) + " (prio " + std::to_string(prio) + ")");
+                              std::uint32_t classid, const U32Bucket& where) {
+  // The table and bucket are tc's "ht H:B:", the node id its "handle H:B:N".
+  batch.add(build_u32_rule_request(ifindex, prio, rule, classid, where),
+            "add u32 filter to table " + std::to_string(where.htid) + " (prio " + std::to_string(prio) + ")");
 }
 
 void add_u32_hash_link(nl::Batch& batch, int ifindex, std::uint16_t prio, Family family, std::uint32_t htid,

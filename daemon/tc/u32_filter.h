@@ -19,6 +19,7 @@ void add_u32_filter(nl::Batch& batch, int ifindex, std::uint16_t prio, const U32
 struct U32Bucket {
   std::uint32_t htid = 0;
   std::uint8_t bucket = 0;
+  std::uint16_t node = 0;  // the filter's node id in the bucket, 1..0xfff; 0: the kernel picks
 };
 
 // The RTM_NEWTFILTER request that add_u32_filter (where = nullopt) and
@@ -35,9 +36,9 @@ nl_msg* build_u32_rule_request(int ifindex, std::uint16_t prio, const U32Rule& r
 void add_u32_hash_table(nl::Batch& batch, int ifindex, std::uint16_t prio, Family family, std::uint32_t htid,
                         std::uint32_t divisor);
 
-// Like add_u32_filter, but into bucket `bucket` of table `htid` instead of the priority's root table.
+// Like add_u32_filter, but into a bucket of one of our tables instead of the priority's root table.
 void add_u32_filter_in_bucket(nl::Batch& batch, int ifindex, std::uint16_t prio, const U32Rule& rule,
-                              std::uint32_t classid, std::uint32_t htid, std::uint8_t bucket);
+                              std::uint32_t classid, const U32Bucket& where);
 
 // A filter in the priority's root table that matches every packet of the
 // family and continues in table `htid`, bucket

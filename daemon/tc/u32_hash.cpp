@@ -93,7 +93,11 @@ void add_family(nl::Batch& batch, int ifindex, int slot, const std::vector<U32Ru
   // Table and its entries first, the link last: the kernel handles requests in
   // order, so the hashed rules start steering all at once, when the link appears.
   add_u32_hash_table(batch, ifindex, prio, family, *htid, kHashBuckets);
-  for (const auto& e : plan.buckets) add_u32_filter_in_bucket(batch, ifindex, prio, rules[e.rule], classid, *htid, e.bucket);
+  const auto nodes = bucket_node_ids(plan);
+  for (std::size_t i = plan.buckets.size(); i-- > 0;) {
+    const auto& e = plan.buckets[i];
+    add_u32_filter_in_bucket(batch, ifindex, prio, rules[e.rule], classid, U32Bucket{*htid, e.bucket, nodes[i]});
+  }
   // Unhashable rules sit in the root table before the link. Order does not change
   // which packets match (all rules lead to the same class, and u32 falls back from
   // an exhausted bucket to the root), but a packet too short for the hashed word
@@ -103,6 +107,18 @@ void add_family(nl::Batch& batch, int ifindex, int slot, const std::vector<U32Ru
 }
 
 }  // namespace
+
+std::vector<std::uint16_t> bucket_node_ids(const HashPlan& plan) {
+  constexpr std::uint32_t kMaxNode = 0xfff;
+  std::array<std::uint32_t, kHashBuckets> used{};
+  std::vector<std::uint16_t> ids;
+  ids.reserve(plan.buckets.size());
+  for (const auto& e : plan.buckets) {
+    const std::uint32_t node = ++used[e.bucket];
+    ids.push_back(static_cast<std::uint16_t>(node <= kMaxNode ? node : 0));
+  }
+  return ids;
+}
 
 std::optional<std::uint8_t> bucket_of(const U32Rule& rule, const HashKey& hk) {
   const std::uint32_t window = hk.host_mask();

@@ -59,6 +59,13 @@ struct HashPlan {
 // key whose worst case (unhashable rules + fullest bucket) is smallest.
 HashPlan plan_hash(const std::vector<U32Rule>& rules, Family family);
 
+// The node id of each of plan.buckets' entries (same order): 1, 2, ... within
+// each bucket, in rule order. u32 keeps a bucket sorted by node id and walks it
+// to insert, so sending each bucket's rules highest id first makes every
+// insert O(1); the kernel's own ids ascend, and a bucket of n rules costs n^2/2.
+// Past u32's 12-bit node space (0xfff rules in one bucket) the id is 0: the kernel picks.
+std::vector<std::uint16_t> bucket_node_ids(const HashPlan& plan);
+
 // The 8 bits of a rule's key at hk.offset, if one of its keys there fixes all of them.
 std::optional<std::uint8_t> bucket_of(const U32Rule& rule, const HashKey& hk);
 

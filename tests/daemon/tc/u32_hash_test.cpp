@@ -228,6 +228,7 @@ nl_msg* libnl_request(int ifindex, std::uint16_t prio, const U32Rule& rule, std:
   rtnl_cls_set_prio(cls, prio);
   rtnl_cls_set_protocol(cls, rule.family == Family::v4 ? ETH_P_IP : ETH_P_IPV6);
   if (where) rtnl_u32_set_hashtable(cls, (where->htid << 20) | (std::uint32_t{where->bucket} << 12));
+  if (where && where->node) rtnl_tc_set_handle(TC_CAST(cls), (where->htid << 20) | (std::uint32_t{where->bucket} << 12) | where->node);
   for (const auto& k : rule.keys) rtnl_u32_add_key(cls, k.value, k.mask, k.offset, 0);
   rtnl_u32_set_classid(cls, classid);
   rtnl_u32_set_cls_terminal(cls);
@@ -264,7 +265,27 @@ TEST(U32FilterRequest, IsByteForByteWhatLibnlBuilds) {
     const tc::U32Bucket where{*tc::hash_table_id(7, rule.family), 0xab};
     expect_same_bytes(tc::build_u32_rule_request(5, prio, rule, classid, where),
                       libnl_request(5, prio, rule, classid, where));
+    const tc::U32Bucket with_node{where.htid, 0xab, 0x123};
+    expect_same_bytes(tc::build_u32_rule_request(5, prio, rule, classid, with_node),
+                      libnl_request(5, prio, rule, classid, with_node));
   }
+}
+
+TEST(U32Hash, NodeIdsCountUpWithinEachBucketInRuleOrder) {
+  tc::HashPlan plan;
+  plan.hashed = true;
+  plan.buckets = {{0, 7}, {1, 9}, {2, 7}, {3, 7}, {4, 9}, {5, 0}};
+  EXPECT_EQ(tc::bucket_node_ids(plan), (std::vector<std::uint16_t>{1, 1, 2, 3, 2, 1}));
+}
+
+TEST(U32Hash, NodeIdsPastTheTwelveBitSpaceAreLeftToTheKernel) {
+  tc::HashPlan plan;
+  plan.hashed = true;
+  for (std::size_t i = 0; i < 0x1001; ++i) plan.buckets.push_back({i, 3});
+  const auto ids = tc::bucket_node_ids(plan);
+  EXPECT_EQ(ids[0xffe], 0xfff);
+  EXPECT_EQ(ids[0xfff], 0);
+  EXPECT_EQ(ids[0x1000], 0);
 }
 
 }  // namespace
