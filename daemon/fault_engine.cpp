@@ -110,6 +110,7 @@ std::pair<Fault, FaultEngine::SideRules> FaultEngine::build(FaultSpec spec, std:
   }
   if (spec.control_path == ControlPath::exclude) fault.excluded = config_.control_exclusions;
   fault.spec = std::move(spec);
+  fault.spec_json = to_json(fault.spec);
   fault.flap_down = fault.spec.impairments.flap.has_value();  // a flap starts with the link down
   fault.plan = tc::plan_slot(fault.spec.impairments, fault.flap_down);
   fault.leaf = tc::slot_leaf_handle(fault.slot);
@@ -144,7 +145,10 @@ void FaultEngine::install(Fault fault, const std::map<Direction, std::vector<tc:
     record();
     throw;
   }
-  record();  // and what now holds it
+  // And what now holds it. Only the placements differ from the intent record,
+  // and resume after a reboot reads the spec, not placements (the kernel's
+  // objects are gone by then): surviving a crash of the daemon is enough.
+  record(Durability::daemon_crash);
 }
 
 void FaultEngine::place(Fault& f, Direction side, const std::vector<tc::U32Rule>& rules) {
@@ -323,6 +327,7 @@ const Fault& FaultEngine::update(const std::string& id, const Impairments& impai
   }
   const bool flap_added = impairments.flap && !f.spec.impairments.flap;
   f.spec = std::move(spec);
+  f.spec_json = to_json(f.spec);
   f.flap_down = flap_down;
   if (!impairments.flap) {
     f.next_flap.reset();

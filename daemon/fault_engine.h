@@ -62,6 +62,9 @@ struct Placement {
 struct Fault {
   std::string id;
   FaultSpec spec;  // lifetime resolved: never 0
+  // to_json(spec), made once whenever spec is set: the journal is rewritten on
+  // every change of any fault, and a fault may list 10,000 targets.
+  nlohmann::json spec_json;
   int ifindex = 0;  // the device named in the spec
   int slot = 0;     // the same on every side; delay-line slots are numbered apart
   Backend backend = Backend::netem;  // resolved: netem (traffic control) or delayline
@@ -183,7 +186,7 @@ class FaultEngine {
   void switch_flap(Fault& fault);
   void change_slot(Fault& fault, const tc::SlotPlan& next);
   SteadyTime next_flap_time(Fault& fault) const;  // advances fault.flap_anchor
-  void record();
+  void record(Durability durability = Durability::power_loss);
   TrafficTotals last_traffic(const Fault& f) const;
   void count_failure(const char* operation);  // inside a catch block
   void retire(const Fault& f, const TrafficTotals& last);

@@ -68,7 +68,7 @@ std::vector<std::string> FaultEngine::resume(const nlohmann::json& saved) {
   return resumed;
 }
 
-void FaultEngine::record() {
+void FaultEngine::record(Durability durability) {
   if (!journal_) return;
   nlohmann::json faults = nlohmann::json::array();
   for (const auto& [id, f] : faults_) {
@@ -77,7 +77,7 @@ void FaultEngine::record() {
       placed.push_back({{"side", to_string(p.side)}, {"ifindex", p.ifindex}, {"queue", p.queue}});
     }
     nlohmann::json entry = {{"id", id}, {"ifindex", f.ifindex}, {"slot", f.slot}, {"backend", to_string(f.backend)},
-                      {"spec", to_json(f.spec)},
+                      {"spec", f.spec_json.is_null() ? to_json(f.spec) : f.spec_json},
                       {"created_by", f.created_by},
                       {"placements", placed},
                       {"expires_at_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -90,7 +90,7 @@ void FaultEngine::record() {
     }
     faults.push_back(std::move(entry));
   }
-  journal_->save({{"version", 1}, {"faults", faults}, {"devices", devices_.to_json()}});
+  journal_->save({{"version", 1}, {"faults", faults}, {"devices", devices_.to_json()}}, durability);
 }
 
 }  // namespace injector

@@ -29,7 +29,7 @@ const Fault& FaultEngine::prepare(FaultSpec spec, std::string created_by) {
     record();
     throw;
   }
-  record();
+  record(Durability::daemon_crash);  // only placements changed: see install()
   spdlog::info("prepared fault {} on {} {} with {} (slot {})", id, f.spec.device, to_string(f.spec.direction),
                to_string(f.backend), f.slot);
   return f;

@@ -33,7 +33,8 @@ Journal::Journal(std::string state_dir) : dir_(std::move(state_dir)) {
 
 std::string Journal::path() const { return dir_ + "/journal.json"; }
 
-void Journal::save(const nlohmann::json& state) {
+void Journal::save(const nlohmann::json& state, Durability durability) {
+  const bool sync = durability == Durability::power_loss;
   const std::string tmp = path() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -41,9 +42,9 @@ void Journal::save(const nlohmann::json& state) {
     out.close();
     if (!out) fail("write " + tmp);
   }
-  fsync_path(tmp, O_RDONLY);
+  if (sync) fsync_path(tmp, O_RDONLY);
   if (::rename(tmp.c_str(), path().c_str()) != 0) fail("rename " + tmp);
-  fsync_path(dir_, O_RDONLY | O_DIRECTORY);
+  if (sync) fsync_path(dir_, O_RDONLY | O_DIRECTORY);
 }
 
 void Journal::clear() {
