@@ -21,16 +21,11 @@ WORK=$(mktemp -d /tmp/fleet_test.XXXXXX) || exit 2
 readonly WORK INV=$LAB_ROOT/$P/inventory.yaml
 
 cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
   [[ -n ${HOLDER:-} ]] && kill -9 "$HOLDER" 2>/dev/null
   "$LAB" down --prefix "$P" >/dev/null 2>&1
   rm -rf -- "$WORK"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'echo "interrupted"; exit 130' INT
-trap 'exit 143' TERM HUP
+on_exit cleanup
 
 fleet() { "$INJECTOR" "$@" --inventory "$INV"; }
 hosts() { awk -F'\t' '!/^#/ && NF { print $1 }' "$LAB_ROOT/$P/hosts"; }

@@ -45,16 +45,11 @@ check_fails() {
 }
 
 cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
   "$LAB" down --prefix "$Q" >/dev/null 2>&1
   "$LAB" down --prefix "$P" >/dev/null 2>&1
   rm -rf -- "$WORK"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'echo "interrupted"; exit 130' INT
-trap 'exit 143' TERM HUP
+on_exit cleanup
 
 # The namespaces whose name starts with PREFIX-.
 namespaces_of() {

@@ -1,6 +1,6 @@
 # Shared by the shell tests (tests/scripts/*_test.sh, tests/vm/netem_smoke.sh):
-# pass/fail counters, the summary line, unique name suffixes. Source it from
-# the test script; each script keeps its own setup and cleanup.
+# pass/fail counters, the summary line, unique name suffixes, an exit trap.
+# Source it from the test script; each script keeps its own setup and cleanup.
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PASSED=0
@@ -31,4 +31,20 @@ summary() {
 # and leftovers of others never collide.
 unique_suffix() {
   printf '%05d%d' "$(($$ % 100000))" "$((RANDOM % 10))"
+}
+
+# on_exit FUNC: FUNC runs once when the script ends, however it ends, and the
+# script keeps its exit status; an interrupt prints "interrupted" and exits
+# 130, TERM and HUP exit 143. (`trap - EXIT` skips FUNC.)
+on_exit() {
+  LIB_ON_EXIT=$1
+  trap lib_run_on_exit EXIT
+  trap 'echo "interrupted"; exit 130' INT
+  trap 'exit 143' TERM HUP
+}
+lib_run_on_exit() {
+  local rc=$?
+  trap - EXIT INT TERM HUP
+  "$LIB_ON_EXIT"
+  exit "$rc"
 }
