@@ -5,6 +5,7 @@
 
 #include "common/fault_json.h"
 #include "common/impairments_json.h"
+#include "common/strings.h"
 
 namespace injector::fleet {
 namespace {
@@ -14,12 +15,6 @@ using nlohmann::json;
 std::string join_cidrs(const std::vector<Cidr>& cidrs) {
   std::string out;
   for (const auto& c : cidrs) out += (out.empty() ? "" : ",") + c.to_string();
-  return out;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
   return out;
 }
 

@@ -5,15 +5,10 @@
 #include <set>
 
 #include "common/field_error.h"
+#include "common/strings.h"
 
 namespace injector::fleet {
 namespace {
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
-  return out;
-}
 
 void check_groups(const Inventory& inv, const std::vector<std::vector<std::string>>& groups) {
   if (groups.size() < 2) throw FieldError("--group", "a partition needs at least two groups", "--group A,B --group C");

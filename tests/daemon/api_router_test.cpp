@@ -1,7 +1,6 @@
 #include "daemon/api_router.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -9,32 +8,17 @@
 #include <string>
 
 #include "common/version.h"
-#include "tests/daemon/fake_tc.h"
+#include "tests/daemon/engine_fixture.h"
 
 namespace {
 
-using injector::ApiInfo;
-using injector::ApiRouter;
-using injector::EngineConfig;
-using injector::FaultEngine;
-using injector::testing::FakeTc;
 using nlohmann::json;
 
 constexpr const char* kCut = R"({"device": "eth0", "match": {"to": ["10.0.0.0/8"]}, "impairments": {"cut": {}},
                                  "lifetime": {"duration_ms": 60000}, "labels": {"drill": "d1"}})";
 
-class ApiRouterTest : public ::testing::Test {
+class ApiRouterTest : public injector::testing::RouterTest {
  protected:
-  void SetUp() override { spdlog::set_level(spdlog::level::off); }
-  void TearDown() override { spdlog::set_level(spdlog::level::info); }
-
-  injector::http::Response call(const std::string& method, const std::string& target, const std::string& body = "") {
-    injector::http::Request req;
-    req.method = method;
-    req.target = target;
-    req.body = body;
-    return router.handle(req);
-  }
   // Calls and parses the JSON body, checking the status.
   json expect(int status, const std::string& method, const std::string& target, const std::string& body = "") {
     const auto res = call(method, target, body);
@@ -45,11 +29,6 @@ class ApiRouterTest : public ::testing::Test {
     return j;
   }
   std::string apply_ok(const std::string& body = kCut) { return expect(201, "POST", "/v1/faults", body).value("id", ""); }
-
-  FakeTc tc;
-  EngineConfig config;
-  FaultEngine engine{tc, nullptr, config};
-  ApiRouter router{engine, ApiInfo{4096}};
 };
 
 TEST_F(ApiRouterTest, PostValidFaultIs201WithId) {

@@ -1,11 +1,11 @@
 // Leases: a held fault lives while its holder renews it, and no longer.
 #include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
 
 #include <thread>
 
 #include "common/field_error.h"
 #include "daemon/fault_engine.h"
+#include "tests/daemon/engine_fixture.h"
 #include "tests/daemon/fake_tc.h"
 #include "tests/support/temp_dir.h"
 
@@ -16,23 +16,12 @@ using namespace std::chrono_literals;
 using injector::testing::FakeTc;
 
 FaultSpec held_cut(std::chrono::milliseconds lease) {
-  FaultSpec s;
-  s.device = "eth0";
-  s.match.to = {Cidr::parse("10.0.0.0/8")};
-  s.impairments.cut = CutImpairment{};
-  s.lifetime.duration = 10min;
+  FaultSpec s = injector::testing::cut_spec();
   s.lifetime.lease = lease;
   return s;
 }
 
-class LeaseTest : public ::testing::Test {
- protected:
-  void SetUp() override { spdlog::set_level(spdlog::level::off); }
-  void TearDown() override { spdlog::set_level(spdlog::level::info); }
-  FaultEngine make(Journal* journal = nullptr) { return FaultEngine(tc, journal, {}, [this] { return now; }); }
-  FakeTc tc;
-  SteadyTime now{};
-};
+class LeaseTest : public injector::testing::EngineTest {};
 
 TEST_F(LeaseTest, AnUnrenewedLeaseRevertsTheFaultAtItsEnd) {
   auto engine = make();

@@ -1,8 +1,8 @@
 // Two-phase apply: prepare readies everything but the slot, commit installs it.
 #include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
 
 #include "daemon/fault_engine.h"
+#include "tests/daemon/engine_fixture.h"
 #include "tests/daemon/fake_queues.h"
 #include "tests/daemon/fake_tc.h"
 #include "tests/support/temp_dir.h"
@@ -11,30 +11,14 @@ namespace {
 
 using namespace injector;
 using namespace std::chrono_literals;
+using injector::testing::cut_spec;
 using injector::testing::FakeTc;
 
-FaultSpec cut(Direction direction = Direction::egress) {
-  FaultSpec s;
-  s.device = "eth0";
-  s.match.to = {Cidr::parse("10.0.0.0/8")};
-  s.direction = direction;
-  s.impairments.cut = CutImpairment{};
-  s.lifetime.duration = 10min;
-  return s;
-}
-
-class PrepareTest : public ::testing::Test {
- protected:
-  void SetUp() override { spdlog::set_level(spdlog::level::off); }
-  void TearDown() override { spdlog::set_level(spdlog::level::info); }
-  FaultEngine make(Journal* journal = nullptr) { return FaultEngine(tc, journal, {}, [this] { return now; }); }
-  FakeTc tc;
-  SteadyTime now{};
-};
+class PrepareTest : public injector::testing::EngineTest {};
 
 TEST_F(PrepareTest, PrepareReadiesTheRootButMatchesNoTrafficUntilCommit) {
   auto engine = make();
-  const Fault& f = engine.prepare(cut());
+  const Fault& f = engine.prepare(cut_spec());
   const std::string id = f.id;
   EXPECT_TRUE(f.prepared);
   EXPECT_EQ(tc.count("install_root"), 1) << "the slow part, done in prepare";
@@ -51,7 +35,7 @@ TEST_F(PrepareTest, PrepareReadiesTheRootButMatchesNoTrafficUntilCommit) {
 
 TEST_F(PrepareTest, AnUncommittedFaultIsDiscardedAfterThePrepareWindow) {
   auto engine = make();
-  const std::string id = engine.prepare(cut(Direction::both)).id;
+  const std::string id = engine.prepare(cut_spec(Direction::both)).id;
   EXPECT_EQ(engine.next_deadline(), now + FaultEngine::kPrepareWindow);
   now += FaultEngine::kPrepareWindow;
   EXPECT_EQ(engine.run_due(), std::vector<std::string>{id});
@@ -62,8 +46,8 @@ TEST_F(PrepareTest, AnUncommittedFaultIsDiscardedAfterThePrepareWindow) {
 
 TEST_F(PrepareTest, ASecondPreparedFaultOnTheDeviceLeavesTheFirstsRootAlone) {
   auto engine = make();
-  const std::string a = engine.apply(cut()).id;
-  const std::string b = engine.prepare(cut()).id;
+  const std::string a = engine.apply(cut_spec()).id;
+  const std::string b = engine.prepare(cut_spec()).id;
   engine.revert(b);
   EXPECT_EQ(tc.count("remove_fault"), 0) << "b had no slot to remove";
   EXPECT_FALSE(tc.our_roots.empty()) << "a still needs the root";
@@ -75,8 +59,8 @@ TEST_F(PrepareTest, APreparedFaultCannotBeUpdatedAndIsNotResumed) {
   injector::testing::TempDir dir;
   Journal journal(dir.path());
   auto engine = make(&journal);
-  const std::string id = engine.prepare(cut()).id;
-  EXPECT_THROW(engine.update(id, cut().impairments, std::nullopt), ConflictError);
+  const std::string id = engine.prepare(cut_spec()).id;
+  EXPECT_THROW(engine.update(id, cut_spec().impairments, std::nullopt), ConflictError);
   const auto saved = journal.load();
   ASSERT_TRUE(saved.has_value());
   EXPECT_TRUE((*saved)["faults"][0].value("prepared", false));
@@ -87,7 +71,7 @@ TEST_F(PrepareTest, APreparedFaultCannotBeUpdatedAndIsNotResumed) {
 
 TEST_F(PrepareTest, AFailedCommitTakesTheFaultOutWhole) {
   auto engine = make();
-  const std::string id = engine.prepare(cut()).id;
+  const std::string id = engine.prepare(cut_spec()).id;
   tc.fail_install_fault = true;
   EXPECT_ANY_THROW(engine.commit(id));
   EXPECT_EQ(engine.find(id), nullptr);
@@ -98,7 +82,7 @@ TEST_F(PrepareTest, AnArmedFaultIsCommittedAtItsTimeAndJournaledJustAfter) {
   injector::testing::TempDir dir;
   Journal journal(dir.path());
   auto engine = make(&journal);
-  const std::string id = engine.prepare(cut()).id;
+  const std::string id = engine.prepare(cut_spec()).id;
   engine.arm(id, now + 7ms);
   EXPECT_EQ(engine.next_deadline(), now + 7ms);
   now += 6ms;
@@ -117,7 +101,7 @@ TEST_F(PrepareTest, AnArmedFaultIsCommittedAtItsTimeAndJournaledJustAfter) {
 
 TEST_F(PrepareTest, ArmingForATimeAlreadyPastCommitsAtOnce) {
   auto engine = make();
-  const std::string id = engine.prepare(cut()).id;
+  const std::string id = engine.prepare(cut_spec()).id;
   now += 1s;
   EXPECT_FALSE(engine.arm(id, now - 1ms).prepared);
   EXPECT_EQ(tc.count("install_fault"), 1);

@@ -1,19 +1,14 @@
 #include "daemon/metrics.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
 
 #include <string>
 
 #include "daemon/api_router.h"
-#include "tests/daemon/fake_tc.h"
+#include "tests/daemon/engine_fixture.h"
 
 namespace {
 
-using injector::ApiRouter;
-using injector::EngineConfig;
-using injector::FaultEngine;
-using injector::testing::FakeTc;
 namespace metrics = injector::metrics;
 
 constexpr const char* kCut = R"({"device": "eth0", "match": {"to": ["10.0.0.0/8"]}, "impairments": {"cut": {}}})";
@@ -37,18 +32,10 @@ TEST(MetricsWriter, WritesHelpTypeAndLabelledSamples) {
   EXPECT_EQ(w.text(), "# HELP x_total Things.\n# TYPE x_total counter\nx_total{dev=\"eth\\\"0\",k=\"v\"} 7\nx_total 3\n");
 }
 
-class MetricsTest : public ::testing::Test {
+// GET /metrics in front of the router, as the daemon serves it.
+class MetricsTest : public injector::testing::RouterTest {
  protected:
-  void SetUp() override { spdlog::set_level(spdlog::level::off); }
-  void TearDown() override { spdlog::set_level(spdlog::level::info); }
-
-  injector::http::Response call(const std::string& method, const std::string& target, const std::string& body = "") {
-    injector::http::Request req;
-    req.method = method;
-    req.target = target;
-    req.body = body;
-    return handler(req);
-  }
+  injector::http::Response serve(const injector::http::Request& req) override { return handler(req); }
   std::string scrape() {
     const auto res = call("GET", "/metrics");
     EXPECT_EQ(res.status, 200);
@@ -59,10 +46,6 @@ class MetricsTest : public ::testing::Test {
     return text.find("\n" + line + "\n") != std::string::npos;
   }
 
-  FakeTc tc;
-  EngineConfig config;
-  FaultEngine engine{tc, nullptr, config};
-  ApiRouter router{engine, injector::ApiInfo{4096}};
   injector::http::Handler handler =
       metrics::serve_metrics(engine, [this](const injector::http::Request& r) { return router.handle(r); });
 };

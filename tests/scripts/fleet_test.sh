@@ -7,6 +7,7 @@
 #
 # Needs root. Uses its own lab prefix and always takes the lab down.
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 2
 
 if (($# != 3)); then
   echo "usage: $0 <repo-root> <path-to-injectord> <path-to-injector>" >&2
@@ -15,32 +16,16 @@ fi
 REPO=$(cd -- "$1" && pwd) || exit 2
 export INJECTORD_BIN=$2
 readonly REPO LAB=$REPO/scripts/lab LAB_ROOT=/run/injector-lab INJECTOR=$3
-readonly P=lf$(printf '%05d%d' "$(($$ % 100000))" "$((RANDOM % 10))")
+readonly P=lf$(unique_suffix)
 WORK=$(mktemp -d /tmp/fleet_test.XXXXXX) || exit 2
 readonly WORK INV=$LAB_ROOT/$P/inventory.yaml
-PASSED=0
-FAILED=0
-
-pass() { PASSED=$((PASSED + 1)); printf 'PASS: %s\n' "$1"; }
-fail() {
-  FAILED=$((FAILED + 1))
-  printf 'FAIL: %s\n' "$1"
-  shift
-  local text
-  for text in "$@"; do printf '%s\n' "$text" | sed 's/^/      /'; done
-}
 
 cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
   [[ -n ${HOLDER:-} ]] && kill -9 "$HOLDER" 2>/dev/null
   "$LAB" down --prefix "$P" >/dev/null 2>&1
   rm -rf -- "$WORK"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'echo "interrupted"; exit 130' INT
-trap 'exit 143' TERM HUP
+on_exit cleanup
 
 fleet() { "$INJECTOR" "$@" --inventory "$INV"; }
 hosts() { awk -F'\t' '!/^#/ && NF { print $1 }' "$LAB_ROOT/$P/hosts"; }
@@ -211,5 +196,4 @@ else
   fail "48 hosts: lab up" "$(tail -5 "$WORK/lab.err")"
 fi
 
-echo "$PASSED passed, $FAILED failed"
-((FAILED == 0))
+summary

@@ -6,6 +6,7 @@
 # Needs root. Uses its own lab prefixes and always takes its labs down, even
 # when it fails or is interrupted. Last line: "N passed, N failed".
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 2
 
 if (($# != 3)); then
   echo "usage: $0 <repo-root> <path-to-injectord> <path-to-injector>" >&2
@@ -16,26 +17,10 @@ export INJECTORD_BIN=$2 INJECTOR_BIN=$3
 readonly REPO LAB=$REPO/scripts/lab LAB_ROOT=/run/injector-lab
 
 # Two unique prefixes (8 characters of [a-z0-9]) from the pid and a random digit.
-SUFFIX=$(printf '%05d%d' "$(($$ % 100000))" "$((RANDOM % 10))")
+SUFFIX=$(unique_suffix)
 readonly P=lt$SUFFIX Q=lu$SUFFIX
 WORK=$(mktemp -d /tmp/lab_test.XXXXXX) || exit 2
 readonly WORK
-
-PASSED=0
-FAILED=0
-
-pass() {
-  PASSED=$((PASSED + 1))
-  printf 'PASS: %s\n' "$1"
-}
-
-fail() {
-  FAILED=$((FAILED + 1))
-  printf 'FAIL: %s\n' "$1"
-  shift
-  local text
-  for text in "$@"; do printf '%s\n' "$text" | sed 's/^/      /'; done
-}
 
 # check NAME CMD...: passes if CMD exits 0.
 check() {
@@ -60,16 +45,11 @@ check_fails() {
 }
 
 cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
   "$LAB" down --prefix "$Q" >/dev/null 2>&1
   "$LAB" down --prefix "$P" >/dev/null 2>&1
   rm -rf -- "$WORK"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'echo "interrupted"; exit 130' INT
-trap 'exit 143' TERM HUP
+on_exit cleanup
 
 # The namespaces whose name starts with PREFIX-.
 namespaces_of() {
@@ -231,7 +211,7 @@ main() {
   echo "up 3x2 took $(((${EPOCHREALTIME/./} - t0) / 1000)) ms"
   if ((rc != 0)); then
     fail "up --dcs 3 --hosts-per-dc 2 exits 0" "exit $rc" "$(tail -n 20 "$WORK/up.err")"
-    echo "$PASSED passed, $FAILED failed"
+    summary
     exit 1
   fi
   pass "up --dcs 3 --hosts-per-dc 2 exits 0"
@@ -283,8 +263,7 @@ main() {
   check_fails "status of a lab that is down exits non-zero" "$LAB" status --prefix "$P"
   check "nothing with the prefix remains in the root namespace" nothing_left "$P"
 
-  echo "$PASSED passed, $FAILED failed"
-  ((FAILED == 0))
+  summary
 }
 
 main

@@ -13,26 +13,13 @@
 # VM (VM_TEST=1), where a missing netem is a failure.
 # Needs root, iproute2 and iputils-ping. Last line: "N passed, N failed".
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh" || exit 1
 
 readonly DELAY_MS=30 MIN_RISE_MS=25 MAX_RISE_MS=40 PINGS=20
 # Unique names, so parallel runs and leftovers of others never collide.
-SUFFIX=$(printf '%05d%d' "$(($$ % 100000))" "$((RANDOM % 10))")
+SUFFIX=$(unique_suffix)
 readonly NS_A=vmnetem${SUFFIX}a NS_B=vmnetem${SUFFIX}b
 readonly ADDR_A=10.231.250.1 ADDR_B=10.231.250.2
-
-PASSED=0
-FAILED=0
-pass() {
-  PASSED=$((PASSED + 1))
-  printf 'PASS: %s\n' "$1"
-}
-fail() {
-  FAILED=$((FAILED + 1))
-  printf 'FAIL: %s\n' "$1"
-  shift
-  local text
-  for text in "$@"; do printf '%s\n' "$text" | sed 's/^/      /'; done
-}
 
 # refuse REASON: this kernel cannot run the test.
 refuse() {
@@ -103,7 +90,7 @@ main() {
   local base delayed after='' err
   if ! err=$(setup_namespaces 2>&1); then
     fail "two namespaces joined by a veth pair" "$err"
-    echo "$PASSED passed, $FAILED failed"
+    summary
     exit 1
   fi
   pass "two namespaces joined by a veth pair"
@@ -112,7 +99,7 @@ main() {
     pass "baseline median RTT ${base} ms (below 10 ms)"
   else
     fail "baseline ping between the namespaces" "$base"
-    echo "$PASSED passed, $FAILED failed"
+    summary
     exit 1
   fi
 
@@ -147,8 +134,7 @@ main() {
     fail "median RTT back near the baseline once netem is removed" "$after"
   fi
 
-  echo "$PASSED passed, $FAILED failed"
-  [ "$FAILED" -eq 0 ]
+  summary
 }
 
 main "$@"
