@@ -3,8 +3,8 @@
 // of a device: on egress the local port is the source port and the peer the
 // destination, on ingress (the ifb sees arriving packets) the reverse. Pure,
 // so the plan is unit-tested without a kernel. ARP is not IP, so no u32 rule
-// on IP fields (ETH_P_IP / ETH_P_IPV6 filters) ever sees it: HTB's default
-// pass class carries it past every fault.
+// on IP fields (ETH_P_IP / ETH_P_IPV6 filters) ever sees it: HTB's direct
+// queue (unmatched traffic's) carries it past every fault.
 
 #include <vector>
 

@@ -14,7 +14,7 @@ void check_slot(int slot) {
 }  // namespace
 
 std::uint32_t root_handle() { return make(kRootMajor, 0); }
-std::uint32_t pass_class() { return make(kRootMajor, 1); }
+std::uint32_t pass_flow() { return root_handle(); }
 
 std::uint32_t slot_class(int slot) {
   check_slot(slot);

@@ -4,15 +4,16 @@
 // is ours is recognisable on sight (`tc qdisc show` prints "htb fa17: root")
 // and anything else is someone else's.
 //
-//   fa17:      HTB root (default class fa17:1)
-//   fa17:1     pass class: all unmatched traffic, unshaped
+//   fa17:      HTB root, with no default class: unmatched traffic takes
+//              HTB's direct queue (unshaped, dequeued first, and cheaper
+//              per packet than any class), as do exclusions (flowid fa17:0)
 //   fa17:1xx   one class per fault slot s: minor 0x100 + s
 //   f0xx:      the leaf qdisc of slot s: major 0xf000 + s, or 0xe000 + s
 //              while a replacement leaf of another kind is grafted in
 //   prio 1     the ND exemption filters (IPv6 neighbour discovery never cut)
 //   prio 0x100 + 2s / 0x101 + 2s   slot s's IPv4 / IPv6 u32 filters, when the
 //              fault opted out of the control-path exclusions (control_path include)
-//   prio 0xc00 / 0xc01   the control-path exclusions (IPv4 / IPv6): to the pass class
+//   prio 0xc00 / 0xc01   the control-path exclusions (IPv4 / IPv6): to the direct queue
 //   prio 0x1000 + 2s / 0x1001 + 2s   slot s's IPv4 / IPv6 u32 filters otherwise
 //
 // HTB asks the filters in priority order and the first terminal match wins,
@@ -30,7 +31,8 @@ inline constexpr std::uint32_t kRootMajor = 0xfa17;
 inline constexpr int kMaxSlots = 1024;  // leaf majors stay below 0xfa17
 
 std::uint32_t root_handle();        // fa17:0
-std::uint32_t pass_class();         // fa17:1
+// fa17:0 as a filter's flowid: HTB's direct queue ("X:0 (direct flow)" in sch_htb).
+std::uint32_t pass_flow();
 std::uint32_t slot_class(int slot);  // fa17:(0x100 + slot)
 std::uint32_t slot_leaf_handle(int slot, bool alternate = false);
 std::uint32_t other_leaf_handle(std::uint32_t leaf);  // f0xx: <-> e0xx:

@@ -66,29 +66,20 @@ void add_htb_class(nl::Batch& batch, int ifindex, std::uint32_t classid, std::op
 void add_htb_root(const nl::Socket& sock, int ifindex) {
   auto q = root_qdisc_object(ifindex);
   nl::check("set qdisc kind htb", rtnl_tc_set_kind(TC_CAST(q.get()), "htb"));
-  nl::check("set htb default class", rtnl_htb_set_defcls(q.get(), TC_H_MIN(pass_class())));
+  // No default class: unmatched packets go to the direct queue.
+  nl::check("set htb default class", rtnl_htb_set_defcls(q.get(), 0));
   // NLM_F_EXCL without NLM_F_REPLACE: if anyone else got a root in first, fail instead of replacing it.
-  nl_msg* msg = nullptr;
-  nl::check("build htb root qdisc", rtnl_qdisc_build_add_request(q.get(), NLM_F_CREATE | NLM_F_EXCL, &msg));
-  nl::Batch batch(sock);
-  batch.add(msg, "add htb root qdisc fa17:");
-  add_htb_class(batch, ifindex, pass_class(), std::nullopt, 0, false);
-  try {
-    batch.commit();
-  } catch (...) {
-    delete_htb_root(sock, ifindex);
-    throw;
-  }
+  nl::check("add htb root qdisc fa17:", rtnl_qdisc_add(sock.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL));
 }
 
 void add_nd_exemption(nl::Batch& batch, int ifindex) {
-  for (const auto& rule : neighbour_discovery_rules()) add_u32_filter(batch, ifindex, kNdExemptPrio, rule, pass_class());
+  for (const auto& rule : neighbour_discovery_rules()) add_u32_filter(batch, ifindex, kNdExemptPrio, rule, pass_flow());
 }
 
 void add_exclusion_filters(nl::Batch& batch, int ifindex, const std::vector<U32Rule>& rules) {
   for (const auto& rule : rules) {
     const auto prio = static_cast<std::uint16_t>(kExclusionPrio + (rule.family == Family::v6 ? 1 : 0));
-    add_u32_filter(batch, ifindex, prio, rule, pass_class());
+    add_u32_filter(batch, ifindex, prio, rule, pass_flow());
   }
 }
 

@@ -34,10 +34,10 @@ class TcBackend {
   virtual ~TcBackend() = default;
   virtual int ifindex(const std::string& device) = 0;  // 0 when the device does not exist
   virtual RootQdisc root_qdisc(int ifindex) = 0;
-  virtual void install_root(int ifindex) = 0;  // HTB root, pass class, ND exemption
+  virtual void install_root(int ifindex) = 0;  // HTB root (unmatched traffic: its direct queue)
   virtual void remove_root(int ifindex) = 0;   // the kernel then re-attaches its default
   // The control-path exclusions on a root of ours (after install_root or
-  // install_ingress, before any fault): matching packets go to the pass class
+  // install_ingress, before any fault): matching packets go to HTB's direct queue
   // ahead of every fault's filters except those installed ahead_of_exclusions.
   virtual void install_exclusions(int ifindex, const std::vector<U32Rule>& rules) = 0;
   // A class shaped as planned, its leaf (handle slot_leaf_handle(slot)), then the

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -241,6 +242,9 @@ std::string ThreeSiteLab::tc_snapshot(char site) const {
     std::vector<std::string> argv{"tc"};
     argv.insert(argv.end(), args.begin(), args.end());
     CommandResult r = exec(site, argv);
+    // HTB prints its direct queue's packet count with the qdisc: a counter
+    // of traffic, not part of the tree's shape.
+    r.out = std::regex_replace(r.out, std::regex(" direct_packets_stat [0-9]+"), "");
     snap += "== " + join(argv) + " (status " + std::to_string(r.status) + ")\n" + r.out;
     return r.out;
   };

@@ -16,7 +16,7 @@ std::uint32_t minor_of(std::uint32_t handle) { return handle & 0xffff; }
 
 TEST(Handles, RootAndPass) {
   EXPECT_EQ(tc::root_handle(), 0xfa170000u);
-  EXPECT_EQ(tc::pass_class(), 0xfa170001u);
+  EXPECT_EQ(tc::pass_flow(), 0xfa170000u);  // HTB's direct queue
   EXPECT_EQ(tc::kRootMajor, 0xfa17u);
 }
 
@@ -67,7 +67,7 @@ TEST(Handles, EverySlotIsDistinctAndOurs) {
     const std::uint32_t cls = tc::slot_class(s);
     const std::uint32_t leaf = tc::slot_leaf_handle(s);
     EXPECT_EQ(major_of(cls), tc::kRootMajor) << s;
-    EXPECT_NE(cls, tc::pass_class()) << s;
+    EXPECT_NE(cls, tc::pass_flow()) << s;
     EXPECT_NE(minor_of(cls), 0u) << s;
     EXPECT_EQ(minor_of(leaf), 0u) << s;  // a qdisc handle has no minor
     EXPECT_NE(major_of(leaf), tc::kRootMajor) << s;
