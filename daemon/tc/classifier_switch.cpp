@@ -17,7 +17,8 @@ namespace {
 constexpr int kLoopback = 1;  // lo is always ifindex 1 in a new namespace
 
 // In the fresh namespace: our root on lo (lo is down there, so grafting it
-// costs no traffic stop) and the u32 filters every root of ours carries.
+// costs no traffic stop) and software u32 filters on it: the ND exemption's,
+// the filters a root of ours gets with its first IPv6 fault.
 int build_hold() {
   nl::Socket sock;
   add_htb_root(sock, kLoopback);
