@@ -119,7 +119,7 @@ json ApiRouter::fault_json(const Fault& f) const {
     counters["error"] = e.what();
   }
   json out = {{"id", f.id},       {"state", !f.prepared ? "active" : f.commit_at ? "armed" : "prepared"}, {"backend", to_string(f.backend)},
-          {"slot", f.slot},   {"spec", f.spec_json.is_null() ? to_json(f.spec) : f.spec_json},
+          {"slot", f.slot},   {"spec", spec_as_json(f)},
           {"created_at", format_iso8601(f.created_at)}, {"created_by", f.created_by},
           {"expires_at", format_iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},

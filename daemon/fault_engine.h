@@ -92,6 +92,10 @@ struct Fault {
   std::optional<SteadyTime> lease_deadline;  // a held fault: reverted unless renewed by then
 };
 
+// The fault's spec as JSON (journal, API): the cached spec_json, made afresh
+// only for a fault that did not come through apply or update.
+nlohmann::json spec_as_json(const Fault& f);
+
 std::string new_fault_id();  // "f-" and 12 random hex digits
 std::vector<Direction> sides_of(Direction d);  // both -> egress, ingress
 

@@ -68,6 +68,8 @@ std::vector<std::string> FaultEngine::resume(const nlohmann::json& saved) {
   return resumed;
 }
 
+nlohmann::json spec_as_json(const Fault& f) { return f.spec_json.is_null() ? to_json(f.spec) : f.spec_json; }
+
 void FaultEngine::record(Durability durability) {
   if (!journal_) return;
   nlohmann::json faults = nlohmann::json::array();
@@ -77,7 +79,7 @@ void FaultEngine::record(Durability durability) {
       placed.push_back({{"side", to_string(p.side)}, {"ifindex", p.ifindex}, {"queue", p.queue}});
     }
     nlohmann::json entry = {{"id", id}, {"ifindex", f.ifindex}, {"slot", f.slot}, {"backend", to_string(f.backend)},
-                      {"spec", f.spec_json.is_null() ? to_json(f.spec) : f.spec_json},
+                      {"spec", spec_as_json(f)},
                       {"created_by", f.created_by},
                       {"placements", placed},
                       {"expires_at_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -15,6 +15,8 @@
 
 namespace injector::nl {
 
+inline constexpr int kPrivateLoopback = 1;  // lo is always ifindex 1 in a new namespace
+
 template <class Work>
 auto run_in_private_netns(const std::string& why, Work work) -> decltype(work()) {
   std::packaged_task<decltype(work())()> task([&] {

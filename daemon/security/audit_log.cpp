@@ -1,6 +1,7 @@
 #include "daemon/security/audit_log.h"
 
 #include "common/duration.h"
+#include "common/strings.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -82,12 +83,6 @@ std::string quoted(const std::string& s) {
   return json(s).dump(-1, ' ', /*ensure_ascii=*/true, json::error_handler_t::replace);
 }
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
-  return out;
-}
-
 }  // namespace
 
 AuditFormat parse_audit_format(const std::string& name) {
@@ -143,10 +138,10 @@ std::string format_text(const AuditRecord& r) {
   if (!r.method.empty()) line += " method=" + quoted(r.method) + " path=" + quoted(r.path);
   if (!r.device.empty()) line += " device=" + quoted(r.device);
   if (r.targets) line += " targets=" + std::to_string(*r.targets);
-  if (!r.impairments.empty()) line += " impairments=" + quoted(joined(r.impairments));
+  if (!r.impairments.empty()) line += " impairments=" + quoted(join(r.impairments));
   line += " status=" + std::to_string(r.status);
   if (!r.fault_id.empty()) line += " fault=" + quoted(r.fault_id);
-  if (!r.reverted.empty()) line += " reverted=" + quoted(joined(r.reverted));
+  if (!r.reverted.empty()) line += " reverted=" + quoted(join(r.reverted));
   if (!r.error.empty()) line += " error=" + quoted(r.error);
   if (!r.reason.empty()) line += " reason=" + quoted(r.reason);
   return line;

@@ -19,7 +19,7 @@
 namespace injector::tc {
 namespace {
 
-constexpr int kLoopback = 1;  // lo is always ifindex 1 in a new namespace
+constexpr int kLoopback = nl::kPrivateLoopback;
 
 bool works(const nl::Socket& sock, const std::function<void(nl::Batch&)>& build) {
   try {

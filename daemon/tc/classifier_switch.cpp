@@ -14,7 +14,7 @@
 namespace injector::tc {
 namespace {
 
-constexpr int kLoopback = 1;  // lo is always ifindex 1 in a new namespace
+constexpr int kLoopback = nl::kPrivateLoopback;
 
 // In the fresh namespace: our root on lo (lo is down there, so grafting it
 // costs no traffic stop) and software u32 filters on it: the ND exemption's,
