@@ -11,6 +11,9 @@ namespace injector {
 
 enum class Family : std::uint8_t { v4, v6 };
 
+// Bytes in one address of the family.
+constexpr std::uint32_t address_bytes(Family f) { return f == Family::v4 ? 4 : 16; }
+
 struct Cidr {
   Family family = Family::v4;
   std::array<std::uint8_t, 16> addr{};  // first 4 bytes used for v4; host bits are zero
@@ -21,7 +24,7 @@ struct Cidr {
   // ("10.0.0.1/8"), because a user who wrote it probably meant something else.
   static Cidr parse(std::string_view text);
 
-  std::size_t addr_len() const { return family == Family::v4 ? 4 : 16; }
+  std::size_t addr_len() const { return address_bytes(family); }
   unsigned max_prefix() const { return family == Family::v4 ? 32 : 128; }
   bool contains(const Cidr& other) const;
   std::string to_string() const;

@@ -27,6 +27,18 @@
 #include "daemon/tc/netem.h"
 
 namespace injector::delayline {
+
+// Outside the anonymous namespace: DelayLine::Impl, a class with linkage, holds these.
+struct AtomicCounters {
+  std::atomic<std::uint64_t> seen{0}, bytes_seen{0}, sent{0}, bytes_sent{0}, dropped{0}, overflow{0}, delayed{0},
+      duplicated{0}, corrupted{0}, reordered{0};
+  QueueCounters snapshot() const {
+    auto r = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    return {r(seen), r(bytes_seen), r(sent), r(bytes_sent), r(dropped), r(overflow), r(delayed), r(duplicated),
+            r(corrupted), r(reordered)};
+  }
+};
+
 namespace {
 
 // Packets the kernel may queue to us beyond what we hold: the unread backlog
@@ -39,16 +51,6 @@ std::int64_t now_ns() {
   clock_gettime(CLOCK_MONOTONIC, &ts);  // steady_clock's clock, and the timerfd's
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
-
-struct AtomicCounters {
-  std::atomic<std::uint64_t> seen{0}, bytes_seen{0}, sent{0}, bytes_sent{0}, dropped{0}, overflow{0}, delayed{0},
-      duplicated{0}, corrupted{0}, reordered{0};
-  QueueCounters snapshot() const {
-    auto r = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-    return {r(seen), r(bytes_seen), r(sent), r(bytes_sent), r(dropped), r(overflow), r(delayed), r(duplicated),
-            r(corrupted), r(reordered)};
-  }
-};
 
 void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
 

@@ -1,5 +1,7 @@
 #include "daemon/delayline/packet_io.h"
 
+#include "daemon/delayline/fd.h"
+
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
@@ -41,10 +43,6 @@ std::size_t transport_header_size(int proto, std::span<const std::uint8_t> p, st
     default:
       return 0;
   }
-}
-
-[[noreturn]] void throw_errno(const std::string& what) {
-  throw std::runtime_error("delay line: " + what + ": " + std::strerror(errno) + " (errno " + std::to_string(errno) + ")");
 }
 
 int raw_socket(int family, int level, int hdrincl_opt, std::uint32_t mark) {

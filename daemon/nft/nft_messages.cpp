@@ -39,8 +39,6 @@ constexpr std::uint8_t kNdLastType = 137;
 // Payload offsets in the network header.
 constexpr std::uint32_t kV4Saddr = 12, kV4Daddr = 16, kV6Saddr = 8, kV6Daddr = 24;
 
-std::uint32_t addr_len(Family f) { return f == Family::v4 ? 4 : 16; }
-
 nlmsghdr* header(char* buf, std::uint16_t type, Family f, std::uint16_t flags, std::uint32_t seq) {
   return nftnl_nlmsg_build_hdr(buf, type, nfproto(f), static_cast<std::uint16_t>(flags | NLM_F_ACK), seq);
 }
@@ -90,7 +88,7 @@ void push_port_test(nftnl_rule* r, std::uint32_t offset, PortRange ports) {
 
 void push_lookup(nftnl_rule* r, Family f, bool destination, const SetRef& set) {
   const std::uint32_t offset = f == Family::v4 ? (destination ? kV4Daddr : kV4Saddr) : (destination ? kV6Daddr : kV6Saddr);
-  push(r, payload_load(NFT_PAYLOAD_NETWORK_HEADER, offset, addr_len(f)));
+  push(r, payload_load(NFT_PAYLOAD_NETWORK_HEADER, offset, address_bytes(f)));
   ExprPtr e = make_expr("lookup");
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
   nftnl_expr_set_str(e.get(), NFTNL_EXPR_LOOKUP_SET, set.name.c_str());
@@ -217,7 +215,7 @@ void add_address_set(Batch& b, Family f, const std::string& name, std::uint32_t 
                      const std::vector<SetElement>& elements) {
   SetPtr s = set_named(f, name);
   nftnl_set_set_u32(s.get(), NFTNL_SET_ID, set_id);
-  nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, addr_len(f));
+  nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, address_bytes(f));
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, f == Family::v4 ? kTypeIpv4Addr : kTypeIpv6Addr);
   nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
   b.add("create set " + object_name(f, name), [&](char* buf, std::uint32_t seq) {
@@ -259,17 +257,17 @@ namespace {
 void push_prefix_test(nftnl_rule* r, bool destination, const Cidr& net) {
   const Family f = net.family;
   const std::uint32_t offset = f == Family::v4 ? (destination ? kV4Daddr : kV4Saddr) : (destination ? kV6Daddr : kV6Saddr);
-  push(r, payload_load(NFT_PAYLOAD_NETWORK_HEADER, offset, addr_len(f)));
+  push(r, payload_load(NFT_PAYLOAD_NETWORK_HEADER, offset, address_bytes(f)));
   std::array<std::uint8_t, 16> mask{}, zero{};
   for (unsigned bit = 0; bit < net.prefix_len; ++bit) mask[bit / 8] = static_cast<std::uint8_t>(mask[bit / 8] | (0x80u >> (bit % 8)));
   ExprPtr e = make_expr("bitwise");
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_LEN, addr_len(f));
-  nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_MASK, mask.data(), addr_len(f));
-  nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_XOR, zero.data(), addr_len(f));
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_LEN, address_bytes(f));
+  nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_MASK, mask.data(), address_bytes(f));
+  nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_XOR, zero.data(), address_bytes(f));
   push(r, std::move(e));
-  push(r, cmp(NFT_CMP_EQ, net.addr.data(), addr_len(f)));  // host bits are zero already
+  push(r, cmp(NFT_CMP_EQ, net.addr.data(), address_bytes(f)));  // host bits are zero already
 }
 
 // [iif/oifname] [mark != skip] [l4proto] [th dport] [th sport] [daddr @set] [saddr @set]

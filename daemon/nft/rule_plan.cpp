@@ -13,8 +13,6 @@ namespace {
 
 using Addr = std::array<std::uint8_t, 16>;
 
-std::size_t addr_len(Family f) { return f == Family::v4 ? 4 : 16; }
-
 // The network's last address: its host bits all ones.
 Addr last_address(const Cidr& c) {
   Addr a = c.addr;
@@ -44,7 +42,7 @@ std::optional<std::vector<SetElement>> address_test(const std::vector<Cidr>& all
   if (all.empty()) return std::nullopt;
   const auto ranges = merged_ranges(all, family);
   Addr ones{};
-  std::fill_n(ones.begin(), addr_len(family), std::uint8_t{0xff});
+  std::fill_n(ones.begin(), address_bytes(family), std::uint8_t{0xff});
   if (ranges.size() == 1 && is_zero(ranges[0].first) && ranges[0].last == ones) return std::nullopt;
   return interval_elements(ranges, family);
 }
@@ -82,7 +80,7 @@ std::vector<AddressRange> merged_ranges(const std::vector<Cidr>& cidrs, Family f
   // Byte arrays in network order compare like the addresses they hold.
   std::sort(ranges.begin(), ranges.end(), [](const AddressRange& a, const AddressRange& b) { return a.first < b.first; });
   std::vector<AddressRange> merged;
-  const std::size_t len = addr_len(family);
+  const std::size_t len = address_bytes(family);
   for (const AddressRange& r : ranges) {
     if (!merged.empty()) {
       AddressRange& cur = merged.back();
@@ -99,7 +97,7 @@ std::vector<AddressRange> merged_ranges(const std::vector<Cidr>& cidrs, Family f
 }
 
 std::vector<SetElement> interval_elements(const std::vector<AddressRange>& ranges, Family family) {
-  const std::size_t len = addr_len(family);
+  const std::size_t len = address_bytes(family);
   std::vector<SetElement> out;
   out.reserve(2 * ranges.size() + 1);
   if (!ranges.empty() && !is_zero(ranges.front().first)) out.push_back({key_of(Addr{}, len), true});

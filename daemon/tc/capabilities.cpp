@@ -19,8 +19,6 @@
 namespace injector::tc {
 namespace {
 
-constexpr int kLoopback = nl::kPrivateLoopback;
-
 bool works(const nl::Socket& sock, const std::function<void(nl::Batch&)>& build) {
   try {
     nl::Batch batch(sock);
@@ -34,20 +32,20 @@ bool works(const nl::Socket& sock, const std::function<void(nl::Batch&)>& build)
 
 bool qdisc_kind_works(const nl::Socket& sock, const char* kind, std::uint32_t parent, std::uint32_t handle) {
   const bool ok = works(sock, [&](nl::Batch& b) {
-    b.add(new_qdisc_message(kLoopback, parent, handle, kind, LeafOp::create).release(), kind);
+    b.add(new_qdisc_message(nl::kPrivateLoopback, parent, handle, kind, LeafOp::create).release(), kind);
   });
-  delete_qdisc(sock, kLoopback, parent, handle);
+  delete_qdisc(sock, nl::kPrivateLoopback, parent, handle);
   return ok;
 }
 
 bool htb_works(const nl::Socket& sock) {
   auto q = nl::owned(rtnl_qdisc_alloc(), "qdisc");
-  rtnl_tc_set_ifindex(TC_CAST(q.get()), kLoopback);
+  rtnl_tc_set_ifindex(TC_CAST(q.get()), nl::kPrivateLoopback);
   rtnl_tc_set_parent(TC_CAST(q.get()), TC_H_ROOT);
   rtnl_tc_set_handle(TC_CAST(q.get()), root_handle());
   if (rtnl_tc_set_kind(TC_CAST(q.get()), "htb") < 0) return false;
   const bool ok = rtnl_qdisc_add(sock.get(), q.get(), NLM_F_CREATE | NLM_F_EXCL) >= 0;
-  delete_htb_root(sock, kLoopback);
+  delete_htb_root(sock, nl::kPrivateLoopback);
   return ok;
 }
 
@@ -63,13 +61,13 @@ bool ifb_works(const nl::Socket& sock) {
 // The whole ingress path: an ifb of ours and a redirect to it from lo's ingress.
 bool mirred_works(const nl::Socket& sock) {
   try {
-    const int ifb = add_ifb(sock, kLoopback);
-    add_ingress_redirect(sock, kLoopback, ifb);
-    delete_ingress_qdisc(sock, kLoopback);
-    delete_ifb(sock, kLoopback);
+    const int ifb = add_ifb(sock, nl::kPrivateLoopback);
+    add_ingress_redirect(sock, nl::kPrivateLoopback, ifb);
+    delete_ingress_qdisc(sock, nl::kPrivateLoopback);
+    delete_ifb(sock, nl::kPrivateLoopback);
     return true;
   } catch (const std::exception&) {
-    delete_ifb(sock, kLoopback);
+    delete_ifb(sock, nl::kPrivateLoopback);
     return false;
   }
 }
@@ -81,18 +79,18 @@ Capabilities probe_here() {
   f["sch_htb"] = htb_works(sock);
   // Our root with its u32 exemption filters: exactly what every fault needs.
   try {
-    add_htb_root(sock, kLoopback);
+    add_htb_root(sock, nl::kPrivateLoopback);
     nl::Batch batch(sock);
-    add_nd_exemption(batch, kLoopback);
+    add_nd_exemption(batch, nl::kPrivateLoopback);
     batch.commit();
     f["cls_u32"] = true;
   } catch (const std::exception&) {
     f["cls_u32"] = false;
   }
-  delete_htb_root(sock, kLoopback);
+  delete_htb_root(sock, nl::kPrivateLoopback);
   f["sch_blackhole"] = qdisc_kind_works(sock, "blackhole", TC_H_ROOT, root_handle());
-  f["sch_netem"] = works(sock, [](nl::Batch& b) { add_netem_qdisc(b, kLoopback, TC_H_ROOT, root_handle(), NetemParams{}, LeafOp::create); });
-  delete_htb_root(sock, kLoopback);
+  f["sch_netem"] = works(sock, [](nl::Batch& b) { add_netem_qdisc(b, nl::kPrivateLoopback, TC_H_ROOT, root_handle(), NetemParams{}, LeafOp::create); });
+  delete_htb_root(sock, nl::kPrivateLoopback);
   f["sch_ingress"] = qdisc_kind_works(sock, "ingress", TC_H_INGRESS, TC_H_MAKE(TC_H_INGRESS, 0));
   f["sch_clsact"] = qdisc_kind_works(sock, "clsact", TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0));
   f["ifb"] = ifb_works(sock);

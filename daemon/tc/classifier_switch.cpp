@@ -14,16 +14,14 @@
 namespace injector::tc {
 namespace {
 
-constexpr int kLoopback = nl::kPrivateLoopback;
-
 // In the fresh namespace: our root on lo (lo is down there, so grafting it
 // costs no traffic stop) and software u32 filters on it: the ND exemption's,
 // the filters a root of ours gets with its first IPv6 fault.
 int build_hold() {
   nl::Socket sock;
-  add_htb_root(sock, kLoopback);
+  add_htb_root(sock, nl::kPrivateLoopback);
   nl::Batch batch(sock);
-  add_nd_exemption(batch, kLoopback);
+  add_nd_exemption(batch, nl::kPrivateLoopback);
   batch.commit();
   const int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "open the classifier hold's network namespace");
