@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "injector/http_client.h"
+#include "support/negative_check.h"
 #include "support/netns.h"
 #include "support/probes.h"
 #include "support/process.h"
@@ -73,6 +74,21 @@ class DaemonInLab : public ::testing::Test {
   }
   bool tcp(char from, char to, bool v6) const {
     return tcp_connects(lab_->ns(from), lab_->ns(to), v6 ? ThreeSiteLab::v6(to) : ThreeSiteLab::v4(to));
+  }
+  // UDP from `from` to `to` delivers nothing, beside its positive control:
+  // the same probe from `from` to ctl_to (ctl_v6) delivers every echo.
+  ::testing::AssertionResult udp_none(char from, char to, bool v6, char ctl_to, bool ctl_v6, int count = 20) const {
+    return nothing_delivered([&] { return udp(from, to, v6, count); }, [&] { return udp(from, ctl_to, ctl_v6, count); },
+                             count);
+  }
+  // The same for a TCP handshake.
+  ::testing::AssertionResult tcp_none(char from, char to, bool v6, char ctl_to, bool ctl_v6) const {
+    return nothing_delivered([&] { return tcp(from, to, v6); }, [&] { return tcp(from, ctl_to, ctl_v6); }, 1);
+  }
+  // And for `count` pings from site `from` to v4 addresses to and ctl_to.
+  ::testing::AssertionResult ping_none(char from, const std::string& to, const std::string& ctl_to, int count) const {
+    return nothing_delivered([&] { return ping_received(lab_->ns(from), to, count); },
+                             [&] { return ping_received(lab_->ns(from), ctl_to, count); }, count);
   }
 
   std::unique_ptr<ThreeSiteLab> lab_;
