@@ -72,12 +72,19 @@ TEST_F(CliRun, ErrorsHaveDocumentedExitCodesAndChangeNothing) {
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }
 
+// As Cut.ExpiresAtTheEndOfItsLifetime: not before 2 s, and within 300 ms
+// after (15%: an expiry 20% late or early fails).
 TEST_F(CliRun, ForExpiresTheFault) {
+  const auto sent = Clock::now();
   const auto applied = injector({"fault", "apply", "--daemon", endpoint(), "cut", "--dev", "eth0", "--to",
                                  ThreeSiteLab::v4_net('b'), "--for", "2s"});
+  const auto returned = Clock::now();
   ASSERT_EQ(applied.status, 0) << applied.out;
-  EXPECT_EQ(udp('a', 'b', false, 3), 0);  // at most 0.6 s
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_TRUE(udp_none('a', 'b', false, 'c', false, 3));  // at most 0.7 s
+  const Disappearance d = wait_for_no_faults(std::chrono::seconds(5));
+  ASSERT_TRUE(d.gone) << "still there 5 s after a 2 s lifetime";
+  EXPECT_GE(d.first_gone - sent, std::chrono::milliseconds(2000)) << "gone before --for ended";
+  EXPECT_LT(d.last_seen - returned, std::chrono::milliseconds(2300)) << "still there 300 ms after --for ended";
   EXPECT_EQ(udp('a', 'b', false), 20);
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }

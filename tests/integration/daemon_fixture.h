@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "injector/http_client.h"
@@ -67,6 +69,32 @@ class DaemonInLab : public ::testing::Test {
     auto a = api("POST", "/v1/faults", cut_body(to, lifetime_ms).dump());
     EXPECT_EQ(a.status, 201) << a.body.dump();
     return a.body.value("id", "");
+  }
+
+  using Clock = std::chrono::steady_clock;
+  // When the fault list emptied, polled every 10 ms. The fault went after
+  // `last_seen` (when the last request that still listed it was sent) and
+  // before `first_gone` (when the first answer listing none arrived), so
+  // polling and API latency can only shrink `last_seen - start` and grow
+  // `first_gone - start`: neither makes a right expiry look early or late.
+  struct Disappearance {
+    Clock::time_point last_seen{}, first_gone{};
+    bool gone = false;
+  };
+  Disappearance wait_for_no_faults(std::chrono::milliseconds timeout) const {
+    Disappearance d;
+    const auto until = Clock::now() + timeout;
+    for (;;) {
+      const auto asked = Clock::now();
+      if (api("GET", "/v1/faults").body["faults"].empty()) {
+        d.first_gone = Clock::now();
+        d.gone = true;
+        return d;
+      }
+      d.last_seen = asked;
+      if (asked >= until) return d;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
 
   int udp(char from, char to, bool v6, int count = 20) const {

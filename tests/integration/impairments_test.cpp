@@ -118,6 +118,12 @@ TEST_F(Impair, OverlappingTargetsGoToTheOlderFault) {
   EXPECT_TRUE(udp_none('a', 'b', false, 'c', false, 5)) << "slot 1 (the cut) takes packets both faults match";
   ASSERT_EQ(api("DELETE", "/v1/faults/" + cut).status, 200);
   EXPECT_EQ(udp('a', 'b', false, 5), 5) << "then the cap, which passes a trickle";
+  // The cap is really there: 1 Mbit/s to b, against well over 100 uncapped to
+  // c out of the same eth0. Without it b would see about what c sees.
+  const double capped = goodput_mbit('b', 2);
+  EXPECT_GT(capped, 0.5) << "1 mbit cap";
+  EXPECT_LT(capped, 1.5) << "1 mbit cap";
+  EXPECT_GT(goodput_mbit('c', 2), 100.0) << "the control: traffic to c is not capped";
 }
 
 // Auto takes the delay line here (tests/integration/delayline_daemon_test.cpp);
