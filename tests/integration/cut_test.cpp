@@ -84,16 +84,26 @@ TEST_F(Cut, ExpiresAtTheEndOfItsLifetime) {
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }
 
-TEST_F(Cut, SigtermRevertsEverythingAndExitsZero) {
+// SIGTERM (a service manager's stop) and SIGINT (Ctrl-C in a terminal) both
+// revert every fault before the daemon exits 0.
+class StopSignal : public DaemonInLab, public ::testing::WithParamInterface<int> {};
+
+TEST_P(StopSignal, RevertsEverythingAndExitsZero) {
   apply_cut(site_b());
   apply_cut({ThreeSiteLab::v6_net('c')});
   EXPECT_TRUE(udp_none('a', 'b', false, 'c', false));
-  daemon_->signal(SIGTERM);
+  EXPECT_TRUE(udp_none('a', 'c', true, 'c', false));
+  daemon_->signal(GetParam());
   EXPECT_EQ(daemon_->wait_exit(std::chrono::seconds(5)), 0) << daemon_->log();
+  EXPECT_NE(daemon_->log().find("signal " + std::to_string(GetParam()) + ": reverting every fault"), std::string::npos)
+      << daemon_->log();
   EXPECT_EQ(udp('a', 'b', false), 20);
   EXPECT_EQ(udp('a', 'c', true), 20);
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }
+
+INSTANTIATE_TEST_SUITE_P(Cut, StopSignal, ::testing::Values(SIGTERM, SIGINT),
+                         [](const ::testing::TestParamInfo<int>& p) { return p.param == SIGINT ? "Sigint" : "Sigterm"; });
 
 TEST_F(Cut, ForeignRootQdiscIsRefusedAndLeftAlone) {
   lab_->exec('a', {"tc", "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "htb", "default", "1"});
