@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "injector/http_client.h"
+#include "support/listener.h"
 #include "support/negative_check.h"
 #include "support/netns.h"
 #include "support/probes.h"

@@ -2,8 +2,6 @@
 // updates), measured on real traffic. netem's kinds run in the stock-kernel
 // lane (tests/vm); here, a netem fault must be refused naming the missing feature.
 
-#include <thread>
-
 #include "integration/daemon_fixture.h"
 
 namespace injector::testing {
@@ -25,7 +23,7 @@ class Impair : public DaemonInLab {
   double goodput_mbit(char site, int seconds = 3) const {
     ChildProcess server({"ip", "netns", "exec", lab_->ns(site), "iperf3", "-s", "-1", "-p", "5201"},
                         dir_ + "/iperf3-server.log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    if (!wait_for_listener(lab_->ns(site), 5201, std::chrono::seconds(10))) ADD_FAILURE() << "iperf3 -s never listened";
     auto r = lab_->exec('a', {"iperf3", "-c", ThreeSiteLab::v4(site), "-p", "5201", "-t", std::to_string(seconds), "-J"});
     const json j = json::parse(r.out, nullptr, false);
     if (j.is_discarded() || !j.contains("end")) ADD_FAILURE() << "iperf3: " << r.out;

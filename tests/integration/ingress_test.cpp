@@ -62,7 +62,7 @@ TEST_F(Ingress, BothDirectionsCutEachWay) {
 TEST_F(Ingress, BandwidthCapOnArrivingTraffic) {
   apply("ingress", {{"bandwidth", {{"rate_bps", 10'000'000}}}}, {ThreeSiteLab::v4_net('b')});
   ChildProcess server({"ip", "netns", "exec", lab_->ns('a'), "iperf3", "-s", "-1", "-p", "5202"}, dir_ + "/iperf.log");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(wait_for_listener(lab_->ns('a'), 5202, std::chrono::seconds(10))) << server.log();
   auto r = lab_->exec('b', {"iperf3", "-c", ThreeSiteLab::v4('a'), "-p", "5202", "-t", "3", "-J"});
   const json j = json::parse(r.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << r.out;

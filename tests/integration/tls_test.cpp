@@ -41,9 +41,8 @@ class TlsApi : public DaemonInLab {
                   pki("server.key"), "--client-ca", pki("ca.pem"), "--audit-log", audit_path(), "--audit-format",
                   "json"});
     // The TCP listener opens just after the Unix socket appears.
-    for (int i = 0; i < 50 && cli({"capabilities"}).status != 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    ASSERT_TRUE(wait_for_listener(lab_->ns('a'), static_cast<std::uint16_t>(std::stoi(kPort)), std::chrono::seconds(5)))
+        << daemon_->log();
   }
 
   std::string pki(const std::string& file = {}) const { return dir_ + "/pki" + (file.empty() ? "" : "/" + file); }
