@@ -83,6 +83,7 @@ TEST_F(CliRun, ForExpiresTheFault) {
   EXPECT_TRUE(udp_none('a', 'b', false, 'c', false, 3));  // at most 0.7 s
   const Disappearance d = wait_for_no_faults(std::chrono::seconds(5));
   ASSERT_TRUE(d.gone) << "still there 5 s after a 2 s lifetime";
+  print_expiry("--for 2s", d, returned, std::chrono::milliseconds(2000));
   EXPECT_GE(d.first_gone - sent, std::chrono::milliseconds(2000)) << "gone before --for ended";
   EXPECT_LT(d.last_seen - returned, std::chrono::milliseconds(2300)) << "still there 300 ms after --for ended";
   EXPECT_EQ(udp('a', 'b', false), 20);

@@ -78,6 +78,7 @@ TEST_F(Cut, ExpiresAtTheEndOfItsLifetime) {
   EXPECT_TRUE(udp_none('a', 'b', false, 'c', false, 3));  // at most 0.7 s: well inside the lifetime
   const Disappearance d = wait_for_no_faults(std::chrono::seconds(6));
   ASSERT_TRUE(d.gone) << "still there 6 s after a 3 s lifetime";
+  print_expiry("lifetime", d, applied, kLifetime);
   EXPECT_GE(d.first_gone - sent, kLifetime) << "gone before its lifetime ended";
   EXPECT_LT(d.last_seen - applied, kLifetime + kLateBound) << "still there 300 ms after its lifetime ended";
   EXPECT_EQ(udp('a', 'b', false), 20);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -96,6 +97,18 @@ class DaemonInLab : public ::testing::Test {
       if (asked >= until) return d;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+  }
+
+  // Prints where the fault went relative to `expected` (from `start_after`,
+  // when the clock started at the latest): between "after" and "before" ms.
+  static void print_expiry(const char* what, const Disappearance& d, Clock::time_point start_after,
+                           std::chrono::milliseconds expected) {
+    using std::chrono::duration_cast;
+    using ms = std::chrono::milliseconds;
+    std::printf("[ figure ] %s: gone %lld to %lld ms after its %lld ms ran out\n", what,
+                static_cast<long long>(duration_cast<ms>(d.last_seen - start_after - expected).count()),
+                static_cast<long long>(duration_cast<ms>(d.first_gone - start_after - expected).count()),
+                static_cast<long long>(expected.count()));
   }
 
   int udp(char from, char to, bool v6, int count = 20) const {

@@ -120,6 +120,7 @@ TEST_F(Lease, AHoldingCliKilledOutrightKeepsItsDefaultTenSecondLease) {
   EXPECT_TRUE(udp_none('a', 'b', false, 'c', false, 5)) << "the holder's death alone reverts nothing";
   const Disappearance d = wait_for_no_faults(std::chrono::seconds(13));
   ASSERT_TRUE(d.gone) << "still there 13 s after the holder died";
+  print_expiry("default lease", d, renewed_before, std::chrono::milliseconds(10'000));
   EXPECT_GE(d.first_gone - renewed_after, std::chrono::milliseconds(10'000)) << "gone before the lease ran out";
   EXPECT_LT(d.last_seen - renewed_before, std::chrono::milliseconds(10'300)) << "still there 300 ms after it ran out";
   EXPECT_EQ(udp('a', 'b', false), 20);
