@@ -92,6 +92,10 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
           const std::optional<nlohmann::json>& saved, injector::delayline::KernelQueues* queues,
           const std::string& classifier_switch) {
   boost::asio::io_context io;
+  // Before the socket exists: whoever sees it may signal us at once, and a
+  // signal that came before the handler would kill us without a revert.
+  // Signals until async_wait below are queued, not lost.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   ExpiryTimer expiry(io, engine);
   injector::http::ServerOptions server_options{opt.socket};
   std::optional<gid_t> gid;
@@ -124,7 +128,6 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
   spdlog::info("{}", injector::security::drop_privileges());
   if (saved) engine.resume(*saved);
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("signal {}: reverting every fault and exiting", signo);

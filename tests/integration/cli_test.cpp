@@ -29,9 +29,8 @@ TEST_F(CliRun, ApplyListRevertAsAnOperatorWould) {
   ASSERT_EQ(applied.status, 0) << applied.out;
   const std::string id = trimmed(applied.out);
   ASSERT_EQ(id.rfind("f-", 0), 0u) << "apply prints only the id: " << applied.out;
-  EXPECT_EQ(udp('a', 'b', false), 0);
-  EXPECT_EQ(udp('a', 'b', true), 0);
-  EXPECT_EQ(udp('a', 'c', false), 20);
+  EXPECT_TRUE(udp_none('a', 'b', false, 'c', false));
+  EXPECT_TRUE(udp_none('a', 'b', true, 'c', true));
 
   const auto listed = injector({"fault", "list", "--daemon", endpoint()});
   EXPECT_EQ(listed.status, 0);
@@ -54,7 +53,7 @@ TEST_F(CliRun, TargetsFromAFileAndRevertAll) {
   std::ofstream(file) << "# site b\n" << ThreeSiteLab::v4_net('b') << "\n\n" << ThreeSiteLab::v6_net('b') << "  # v6\n";
   const auto applied = injector({"fault", "apply", "--daemon", endpoint(), "cut", "--dev", "eth0", "--to", "@" + file});
   ASSERT_EQ(applied.status, 0) << applied.out;
-  EXPECT_EQ(udp('a', 'b', true), 0);
+  EXPECT_TRUE(udp_none('a', 'b', true, 'c', true));
   const auto all = injector({"fault", "revert", "--daemon", endpoint(), "--all"});
   EXPECT_EQ(all.status, 0) << all.out;
   EXPECT_NE(all.out.find(trimmed(applied.out)), std::string::npos);
@@ -73,12 +72,20 @@ TEST_F(CliRun, ErrorsHaveDocumentedExitCodesAndChangeNothing) {
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }
 
+// As Cut.ExpiresAtTheEndOfItsLifetime: not before 2 s, and within 300 ms
+// after (15%: an expiry 20% late or early fails).
 TEST_F(CliRun, ForExpiresTheFault) {
+  const auto sent = Clock::now();
   const auto applied = injector({"fault", "apply", "--daemon", endpoint(), "cut", "--dev", "eth0", "--to",
                                  ThreeSiteLab::v4_net('b'), "--for", "2s"});
+  const auto returned = Clock::now();
   ASSERT_EQ(applied.status, 0) << applied.out;
-  EXPECT_EQ(udp('a', 'b', false, 3), 0);  // at most 0.6 s
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_TRUE(udp_none('a', 'b', false, 'c', false, 3));  // at most 0.7 s
+  const Disappearance d = wait_for_no_faults(std::chrono::seconds(5));
+  ASSERT_TRUE(d.gone) << "still there 5 s after a 2 s lifetime";
+  print_expiry("--for 2s", d, returned, std::chrono::milliseconds(2000));
+  EXPECT_GE(d.first_gone - sent, std::chrono::milliseconds(2000)) << "gone before --for ended";
+  EXPECT_LT(d.last_seen - returned, std::chrono::milliseconds(2300)) << "still there 300 ms after --for ended";
   EXPECT_EQ(udp('a', 'b', false), 20);
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }

@@ -21,11 +21,12 @@ class Lease : public DaemonInLab {
     while (active() > 0 && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     return Clock::now();
   }
+  // `injector fault apply ... --hold [--lease LEASE]` (no --lease when empty: the default).
   std::unique_ptr<ChildProcess> holding_cli(const std::string& lease) const {
-    auto cli = std::make_unique<ChildProcess>(
-        std::vector<std::string>{INJECTOR_BIN, "fault", "apply", "--daemon", endpoint(), "cut", "--dev", "eth0", "--to",
-                                 ThreeSiteLab::v4_net('b'), "--hold", "--lease", lease},
-        dir_ + "/cli.log");
+    std::vector<std::string> argv{INJECTOR_BIN, "fault", "apply", "--daemon", endpoint(), "cut", "--dev", "eth0", "--to",
+                                  ThreeSiteLab::v4_net('b'), "--hold"};
+    if (!lease.empty()) argv.insert(argv.end(), {"--lease", lease});
+    auto cli = std::make_unique<ChildProcess>(argv, dir_ + "/cli.log");
     const auto until = Clock::now() + std::chrono::seconds(5);
     while (active() == 0 && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return cli;
@@ -67,7 +68,7 @@ TEST_F(Lease, RenewingKeepsTheFaultAlive) {
 TEST_F(Lease, CtrlCOnAHoldingCliRevertsAtOnce) {
   auto cli = holding_cli("10s");
   ASSERT_EQ(active(), 1) << cli->log();
-  EXPECT_EQ(udp('a', 'b', false, 5), 0);
+  EXPECT_TRUE(udp_none('a', 'b', false, 'c', false, 5));
   cli->signal(SIGINT);
   EXPECT_EQ(cli->wait_exit(std::chrono::seconds(3)), 0) << cli->log();
   EXPECT_EQ(active(), 0) << "reverted before the CLI exited";
@@ -85,6 +86,43 @@ TEST_F(Lease, AHoldingCliKilledOutrightLeavesNothingBehind) {
   const auto gone = wait_until_none(std::chrono::seconds(3));
   EXPECT_EQ(active(), 0);
   EXPECT_LT(gone - killed, std::chrono::milliseconds(1100)) << "within one lease of the holder's death";
+  EXPECT_EQ(udp('a', 'b', false), 20);
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
+}
+
+// Without --lease, --hold takes a 10 s lease and renews it every 3.3 s. The
+// holder is killed right after a renewal seen through the API (its lease
+// left jumped up), so the lease runs out 10 s after a moment known within
+// one 10 ms poll: the fault must still be there until then and gone within
+// 300 ms after. A lease 20% longer or shorter (12 s, 8 s) fails.
+TEST_F(Lease, AHoldingCliKilledOutrightKeepsItsDefaultTenSecondLease) {
+  auto cli = holding_cli("");
+  ASSERT_EQ(active(), 1) << cli->log();
+  const std::string id = api("GET", "/v1/faults").body["faults"][0].value("id", "");
+  auto lease_left = [&] { return api("GET", "/v1/faults/" + id).body["lease"].value("expires_in_ms", -1LL); };
+  EXPECT_EQ(api("GET", "/v1/faults/" + id).body["lease"].value("duration_ms", 0), 10'000);
+  // Wait for a renewal: the lease left goes up between two polls, so the
+  // renewal came after the earlier poll was sent and before the later answered.
+  long long before = lease_left();
+  auto earlier_sent = Clock::now();
+  bool renewed = false;
+  for (const auto until = earlier_sent + std::chrono::seconds(5); !renewed && Clock::now() < until;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const auto sent = Clock::now();
+    const long long left = lease_left();
+    renewed = left > before;
+    if (!renewed) before = left, earlier_sent = sent;
+  }
+  const auto renewed_after = earlier_sent, renewed_before = Clock::now();
+  cli->signal(SIGKILL);
+  ASSERT_TRUE(renewed) << "no renewal seen in 5 s: " << cli->log();
+  ASSERT_TRUE(cli->wait_exit(std::chrono::seconds(3)).has_value());
+  EXPECT_TRUE(udp_none('a', 'b', false, 'c', false, 5)) << "the holder's death alone reverts nothing";
+  const Disappearance d = wait_for_no_faults(std::chrono::seconds(13));
+  ASSERT_TRUE(d.gone) << "still there 13 s after the holder died";
+  print_expiry("default lease", d, renewed_before, std::chrono::milliseconds(10'000));
+  EXPECT_GE(d.first_gone - renewed_after, std::chrono::milliseconds(10'000)) << "gone before the lease ran out";
+  EXPECT_LT(d.last_seen - renewed_before, std::chrono::milliseconds(10'300)) << "still there 300 ms after it ran out";
   EXPECT_EQ(udp('a', 'b', false), 20);
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }

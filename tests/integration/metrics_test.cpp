@@ -44,7 +44,7 @@ TEST_F(Metrics, CutOnRealTrafficIsCountedAndTheTotalsOutliveTheRevert) {
   const std::string id = apply_cut({ThreeSiteLab::v4_net('b')});
   ASSERT_FALSE(id.empty());
   constexpr int kSent = 20;
-  ASSERT_EQ(ping_received(lab_->ns('a'), ThreeSiteLab::v4('b'), kSent), 0) << "the cut lets pings through";
+  ASSERT_TRUE(ping_none('a', ThreeSiteLab::v4('b'), ThreeSiteLab::v4('c'), kSent)) << "the cut lets pings through";
   m = scrape(endpoint());
   EXPECT_EQ(value_of(m, "injector_faults_active"), 1) << m;
   EXPECT_EQ(value_of(m, "injector_faults_active_by_kind{kind=\"cut\",backend=\"netem\"}"), 1) << m;
@@ -84,6 +84,26 @@ TEST_F(Metrics, DelayLineFaultCountsDelayedPacketsAndKeepsThemAfterTheRevert) {
   ASSERT_EQ(api("DELETE", "/v1/faults/" + id).status, 200);
   m = scrape(endpoint());
   EXPECT_GE(value_of(m, "injector_packets_delayed_total{device=\"eth0\",backend=\"delayline\"}"), delayed) << m;
+  expect_promtool_accepts(m, dir_);
+}
+
+// A fault reverted because its lifetime ended counts once in
+// injector_lifetime_expiries_total; one reverted on request does not, nor
+// does either count as a lease expiry.
+TEST_F(Metrics, ALifetimeThatEndsIsCountedAsAnExpiryAndARevertIsNot) {
+  std::string m = scrape(endpoint());
+  const long long expiries = value_of(m, "injector_lifetime_expiries_total");
+  const long long leases = value_of(m, "injector_lease_expiries_total");
+  ASSERT_GE(expiries, 0) << m;
+  ASSERT_GE(leases, 0) << m;
+  apply_cut({ThreeSiteLab::v4_net('b')}, 500);
+  const std::string reverted = apply_cut({ThreeSiteLab::v4_net('c')});
+  ASSERT_EQ(api("DELETE", "/v1/faults/" + reverted).status, 200);
+  EXPECT_EQ(value_of(scrape(endpoint()), "injector_lifetime_expiries_total"), expiries) << "a revert is no expiry";
+  ASSERT_TRUE(wait_for_no_faults(std::chrono::seconds(5)).gone) << "the 500 ms lifetime never ended";
+  m = scrape(endpoint());
+  EXPECT_EQ(value_of(m, "injector_lifetime_expiries_total"), expiries + 1) << m;
+  EXPECT_EQ(value_of(m, "injector_lease_expiries_total"), leases) << m;
   expect_promtool_accepts(m, dir_);
 }
 

@@ -41,9 +41,8 @@ class TlsApi : public DaemonInLab {
                   pki("server.key"), "--client-ca", pki("ca.pem"), "--audit-log", audit_path(), "--audit-format",
                   "json"});
     // The TCP listener opens just after the Unix socket appears.
-    for (int i = 0; i < 50 && cli({"capabilities"}).status != 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    ASSERT_TRUE(wait_for_listener(lab_->ns('a'), static_cast<std::uint16_t>(std::stoi(kPort)), std::chrono::seconds(5)))
+        << daemon_->log();
   }
 
   std::string pki(const std::string& file = {}) const { return dir_ + "/pki" + (file.empty() ? "" : "/" + file); }
@@ -69,7 +68,7 @@ TEST_F(TlsApi, AValidClientCertificateIsServedAndRecordedAsTheFaultsCreator) {
   ASSERT_EQ(applied.status, 0) << applied.out << daemon_->log();
   const json fault = json::parse(applied.out, nullptr, false);
   EXPECT_EQ(fault.value("created_by", ""), std::string("cert:") + kSubject) << applied.out;
-  EXPECT_EQ(udp('a', 'b', false), 0) << "the fault applied over TLS cuts real traffic";
+  EXPECT_TRUE(udp_none('a', 'b', false, 'c', false)) << "the fault applied over TLS cuts real traffic";
   const std::string id = fault.value("id", "");
 
   const auto shown = cli({"fault", "get", id});
@@ -112,7 +111,7 @@ TEST_F(TlsApi, ACutCoveringTheControlClientKeepsTheApiAnsweringAndArpResolving) 
   ASSERT_EQ(applied.status, 0) << applied.out << daemon_->log();
   const json fault = json::parse(applied.out, nullptr, false);
   EXPECT_NE(fault.value("excluded", json::array()).dump().find(kPort), std::string::npos) << applied.out;
-  EXPECT_EQ(udp('a', 'b', false), 0) << "other traffic between the same hosts is cut";
+  EXPECT_TRUE(udp_none('a', 'b', false, 'b', true)) << "other traffic between the same hosts is cut (b's IPv6 is not)";
 
   lab_->exec('a', {"ip", "neigh", "flush", "dev", "eth0"});
   const auto listed = from_b({"fault", "list"});

@@ -150,6 +150,25 @@ bool await_echo(int responder, int sender, const std::string& want, std::chrono:
   }
 }
 
+// What a fault on the path can make a send or connect fail with: a
+// blackhole route refuses with EINVAL, an unreachable or prohibit route and
+// an ICMP error with EHOSTUNREACH/ENETUNREACH, a netfilter drop of a local
+// packet with EPERM, and a peer whose SYNs vanish eventually with ETIMEDOUT.
+// (The daemon's own cuts, blackhole qdiscs, fail nothing: they drop silently.)
+// Anything else (EBADF, EAFNOSUPPORT, EADDRNOTAVAIL, ECONNREFUSED from a
+// listener that is not there, ...) is a broken probe, not a cut, and must not
+// pass for "not delivered".
+bool cut_can_cause(int err) {
+  return err == EINVAL || err == EHOSTUNREACH || err == ENETUNREACH || err == EPERM || err == ETIMEDOUT;
+}
+
+// sendto's result: true when sent, false when a cut refused it; throws otherwise.
+bool sent_or_refused(ssize_t r, const char* what) {
+  if (r >= 0) return true;
+  if (cut_can_cause(errno)) return false;
+  throw_errno(std::string(what) + " (not an error a fault on the path causes)");
+}
+
 }  // namespace
 
 int udp_echo_delivered(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr, int count,
@@ -161,8 +180,10 @@ int udp_echo_delivered(const std::string& from_ns, const std::string& to_ns, con
   int delivered = 0;
   for (int seq = 0; seq < count; ++seq) {
     const std::string msg = "injt-udp-echo " + std::to_string(seq);
-    // A cut can refuse at send time (a blackhole route gives EINVAL): not delivered.
-    if (sendto(sender.get(), msg.data(), msg.size(), 0, dst.get(), dst.len) < 0) continue;
+    // A route can refuse at send time (a blackhole route gives EINVAL): not delivered.
+    if (!sent_or_refused(sendto(sender.get(), msg.data(), msg.size(), 0, dst.get(), dst.len), "udp probe sendto")) {
+      continue;
+    }
     if (await_echo(responder.get(), sender.get(), msg, wait)) ++delivered;
   }
   return delivered;
@@ -179,7 +200,8 @@ std::vector<bool> udp_echo_timeline(const std::string& from_ns, const std::strin
   for (int seq = 0; seq < count; ++seq) {
     const std::string msg = "injt-udp-timeline " + std::to_string(seq);
     const auto slot_end = start + interval * (seq + 1);
-    const bool sent = sendto(sender.get(), msg.data(), msg.size(), 0, dst.get(), dst.len) >= 0;
+    const bool sent =
+        sent_or_refused(sendto(sender.get(), msg.data(), msg.size(), 0, dst.get(), dst.len), "udp timeline sendto");
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(slot_end - Clock::now());
     delivered.push_back(sent && left.count() > 0 && await_echo(responder.get(), sender.get(), msg, left));
     std::this_thread::sleep_until(slot_end);
@@ -199,7 +221,10 @@ bool tcp_connects(const std::string& from_ns, const std::string& to_ns, const st
   linger lg{1, 0};
   setsockopt(client.get(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   if (connect(client.get(), dst.get(), dst.len) == 0) return true;
-  if (errno != EINPROGRESS) return false;  // refused at once, e.g. by a blackhole route
+  if (errno != EINPROGRESS) {
+    if (cut_can_cause(errno)) return false;  // refused at once, e.g. by a blackhole route
+    throw_errno("tcp probe connect to " + to_addr + " (not an error a fault on the path causes)");
+  }
   for (;;) {
     pollfd p{client.get(), POLLOUT, 0};
     int r = poll(&p, 1, ms_until(deadline));
@@ -211,7 +236,9 @@ bool tcp_connects(const std::string& from_ns, const std::string& to_ns, const st
   int err = 0;
   socklen_t len = sizeof err;
   if (getsockopt(client.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) throw_errno("getsockopt SO_ERROR");
-  return err == 0;
+  if (err == 0 || cut_can_cause(err)) return err == 0;
+  errno = err;
+  throw_errno("tcp probe connect to " + to_addr + " (not an error a fault on the path causes)");
 }
 
 std::vector<PingReply> ping_replies(const std::string& from_ns, const std::string& to_addr, int count,
@@ -246,8 +273,12 @@ int ping_received(const std::string& from_ns, const std::string& to_addr, int co
   std::smatch m;
   static const std::regex kSummary(R"((\d+) received)");
   if (std::regex_search(r.out, m, kSummary)) return std::stoi(m[1].str());
-  // ping gives up before sending when the route refuses (blackhole, unreachable).
-  if (r.out.find("connect:") != std::string::npos) return 0;
+  // ping gives up before sending when the route refuses: a blackhole route
+  // ("Invalid argument"), an unreachable one, or netfilter. Other refusals
+  // (a bad address, no permission to open the socket) are a broken probe.
+  static const std::regex kRefused(
+      R"(connect: (Invalid argument|Network is unreachable|No route to host|Operation not permitted))");
+  if (std::regex_search(r.out, kRefused)) return 0;
   throw std::runtime_error("ping " + to_addr + " from " + from_ns + ": no summary in output:\n" + r.out);
 }
 

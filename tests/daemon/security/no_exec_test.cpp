@@ -1,6 +1,7 @@
 // The daemon runs as root and promises never to run a shell or another
 // program. This test holds it to that: no system(, popen(, exec*( or
-// posix_spawn anywhere in daemon/, outside comments and string literals.
+// posix_spawn anywhere in daemon/ or in common/ (linked into the daemon),
+// outside comments and string literals.
 
 #include <gtest/gtest.h>
 
@@ -139,12 +140,12 @@ TEST(NoExec, CommentsStringsAndLookalikesAreNotCalls) {
   EXPECT_EQ(forbidden_calls("/* a\nb\n*/ x;\n\"s\";\nexecv(p, a);\n").at(0).line, 5);
 }
 
-TEST(NoExec, NothingInDaemonRunsAProgram) {
+// Every source file under `dir` (relative to the source tree), scanned.
+int scan_tree(const std::string& dir, std::vector<Finding>& found) {
   namespace fs = std::filesystem;
-  const std::set<std::string> exts = {".cpp", ".h", ".hpp", ".cc", ".c", ".ipp", ".inl"};
-  std::vector<Finding> found;
+  const std::set<std::string> exts = {".cpp", ".h", ".hpp", ".cc", ".c", ".ipp", ".inl", ".in"};
   int files = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(fs::path(INJECTOR_SOURCE_DIR) / "daemon")) {
+  for (const auto& entry : fs::recursive_directory_iterator(fs::path(INJECTOR_SOURCE_DIR) / dir)) {
     if (!entry.is_regular_file() || !exts.count(entry.path().extension().string())) continue;
     std::ifstream in(entry.path());
     std::stringstream text;
@@ -152,8 +153,22 @@ TEST(NoExec, NothingInDaemonRunsAProgram) {
     for (auto& f : forbidden_calls(text.str(), entry.path().string())) found.push_back(std::move(f));
     ++files;
   }
+  return files;
+}
+
+TEST(NoExec, NothingInDaemonRunsAProgram) {
+  std::vector<Finding> found;
+  const int files = scan_tree("daemon", found);
   EXPECT_GE(files, 40) << "the scan must cover daemon/ (found " << files << " files)";
   for (const auto& f : found) ADD_FAILURE() << f.file << ":" << f.line << ": " << f.name << " in daemon/";
+}
+
+// common/ is linked into the daemon (injector_common), so it makes the same promise.
+TEST(NoExec, NothingInCommonRunsAProgram) {
+  std::vector<Finding> found;
+  const int files = scan_tree("common", found);
+  EXPECT_GE(files, 20) << "the scan must cover common/ (found " << files << " files)";
+  for (const auto& f : found) ADD_FAILURE() << f.file << ":" << f.line << ": " << f.name << " in common/";
 }
 
 }  // namespace
