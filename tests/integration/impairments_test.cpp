@@ -3,6 +3,7 @@
 // lane (tests/vm); here, a netem fault must be refused naming the missing feature.
 
 #include "integration/daemon_fixture.h"
+#include "support/stats.h"
 
 namespace injector::testing {
 namespace {
@@ -75,15 +76,26 @@ std::vector<std::pair<bool, int>> inner_runs(const std::vector<bool>& samples) {
   return merged;
 }
 
+// Catches a down fraction off by 10 points (judged within 5: over six whole
+// periods the schedule gives exactly 30%, so only the ~12 switches can blur
+// it, by a probe or two each), and phases off by max(20%, 5 ms) (judged by
+// the median phase, within half that).
 TEST_F(Impair, FlapAlternatesOnItsSchedule) {
   apply(fault({{"flap", {{"period_ms", 1000}, {"down_pct", 30}}}}, {{"to", {ThreeSiteLab::v4_net('b')}}}));
-  const auto samples = udp_echo_timeline(lab_->ns('a'), lab_->ns('b'), ThreeSiteLab::v4('b'), std::chrono::milliseconds(10), 420);
+  const int per_period = 100;  // probes 10 ms apart
+  const auto samples = udp_echo_timeline(lab_->ns('a'), lab_->ns('b'), ThreeSiteLab::v4('b'), std::chrono::milliseconds(10),
+                                         6 * per_period);
+  const double down = static_cast<double>(std::count(samples.begin(), samples.end(), false)) / static_cast<double>(samples.size());
+  EXPECT_NEAR(down, 0.30, 0.05) << "down fraction over six whole periods";
   const auto runs = inner_runs(samples);
-  ASSERT_GE(runs.size(), 4u) << "expected several down/up switches in 4.2 s";
-  for (const auto& [delivered, n] : runs) {
-    const int expected_ms = delivered ? 700 : 300;
-    EXPECT_NEAR(n * 10, expected_ms, 50) << (delivered ? "up" : "down") << " phase";
-  }
+  ASSERT_GE(runs.size(), 6u) << "expected several down/up switches in 6 s";
+  std::vector<double> up_ms, down_ms;
+  for (const auto& [delivered, n] : runs) (delivered ? up_ms : down_ms).push_back(n * 10.0);
+  for (auto* v : {&up_ms, &down_ms}) std::sort(v->begin(), v->end());
+  EXPECT_NEAR(up_ms[up_ms.size() / 2], 700, stats::median_tolerance_ms(700)) << "median up phase";
+  EXPECT_NEAR(down_ms[down_ms.size() / 2], 300, stats::median_tolerance_ms(300)) << "median down phase";
+  std::printf("[ figures  ] flap 30%% of 1 s: down %.3f of 600 probes, median up %.0f ms, median down %.0f ms\n", down,
+              up_ms[up_ms.size() / 2], down_ms[down_ms.size() / 2]);
   EXPECT_EQ(udp('a', 'c', false, 10), 10) << "c never flaps";
 }
 

@@ -1,10 +1,13 @@
 // The delay model's statistics, with fixed seeds: each expectation is the
-// netem behaviour the model claims, checked over enough packets that a wrong
-// implementation lands outside the interval.
+// netem behaviour the model claims, judged by support/stats.h over enough
+// packets that a model off by half lands outside the interval but for 1e-4
+// (and a right one inside it but for 1e-4, so any seed would do).
 #include "daemon/delayline/delay_model.h"
 #include "daemon/tc/netem.h"
 
 #include <gtest/gtest.h>
+
+#include "support/stats_expect.h"
 
 #include <algorithm>
 #include <cmath>
@@ -26,8 +29,13 @@ using injector::delayline::DelayModel;
 
 constexpr std::int64_t kMs = 1'000'000;
 
-// Half-width of the 99% interval of a binomial count.
-double binomial99(int n, double p) { return 2.576 * std::sqrt(n * p * (1 - p)); }
+namespace stats = injector::testing::stats;
+
+// Judges `hits` of n against rate p; n must be enough to catch it off by half.
+void expect_rate(long hits, int n, double p, const std::string& what) {
+  ASSERT_GE(n, stats::samples(p)) << what << ": too few samples to catch a rate off by half";
+  stats::expect_rate(hits, n, p, what);
+}
 
 std::vector<Decision> run(DelayModel& m, int n, std::uint32_t bytes = 100, std::int64_t spacing_ns = kMs) {
   std::vector<Decision> out;
@@ -64,7 +72,7 @@ TEST(DelayModel, RandomLossTwentyPercentInsideBinomialInterval) {
     DelayModel m(loss(20), {}, seed);
     const auto ds = run(m, n);
     const auto lost = std::count_if(ds.begin(), ds.end(), [](const Decision& d) { return d.drop; });
-    EXPECT_NEAR(static_cast<double>(lost), 0.2 * n, binomial99(n, 0.2)) << "seed " << seed;
+    expect_rate(lost, n, 0.2, "lost, seed " + std::to_string(seed));
   }
 }
 
@@ -86,11 +94,21 @@ TEST(DelayModel, GilbertElliottLossComesInBursts) {
   Impairments ge;
   ge.loss = LossImpairment{0, 0, GilbertElliott{5, 30, 100, 0}};
   DelayModel m(ge, {}, 7);
-  const auto ge_drops = drops(run(m, 20'000));
-  const double rate = static_cast<double>(std::count(ge_drops.begin(), ge_drops.end(), true)) / 20'000;
-  // Stationary share of the bad state p/(p+r); bursts last 1/r packets on average.
-  EXPECT_NEAR(rate, 0.05 / 0.35, 0.02);
-  EXPECT_NEAR(mean_run(ge_drops), 1 / 0.30, 0.4);
+  const auto ge_drops = drops(run(m, 40'000));
+  const double rate = static_cast<double>(std::count(ge_drops.begin(), ge_drops.end(), true)) / 40'000;
+  // Bursts last 1/r packets on average, gaps 1/p: each state's exits over its
+  // visits are judged as a rate, catching a mean burst or gap off by +/-50%.
+  int bad = 0, bad_exits = 0, good = 0, good_exits = 0;
+  for (std::size_t i = 0; i + 1 < ge_drops.size(); ++i) {
+    (ge_drops[i] ? bad : good) += 1;
+    (ge_drops[i] ? bad_exits : good_exits) += ge_drops[i] != ge_drops[i + 1];
+  }
+  const auto burst_alt = stats::sojourn_off_by_half(0.30), gap_alt = stats::sojourn_off_by_half(0.05);
+  ASSERT_GE(bad, stats::samples_for(burst_alt));
+  ASSERT_GE(good, stats::samples_for(gap_alt));
+  const auto burst = stats::rate_test(bad, burst_alt), gap = stats::rate_test(good, gap_alt);
+  EXPECT_TRUE(burst.accepts(bad_exits)) << burst.explain(bad_exits, "bursts ended");
+  EXPECT_TRUE(gap.accepts(good_exits)) << gap.explain(good_exits, "gaps ended");
   DelayModel random(loss(rate * 100), {}, 7);
   EXPECT_LT(mean_run(drops(run(random, 20'000))), 1.3) << "independent loss at the same rate is not bursty";
 }
@@ -112,8 +130,8 @@ TEST(DelayModel, DuplicateAndCorruptRates) {
   const auto ds = run(m, n);
   const auto dups = std::count_if(ds.begin(), ds.end(), [](const Decision& d) { return d.duplicate; });
   const auto corrupt = std::count_if(ds.begin(), ds.end(), [](const Decision& d) { return d.corrupt; });
-  EXPECT_NEAR(static_cast<double>(dups), 0.10 * n, binomial99(n, 0.10));
-  EXPECT_NEAR(static_cast<double>(corrupt), 0.05 * n, binomial99(n, 0.05));
+  expect_rate(dups, n, 0.10, "duplicated");
+  expect_rate(corrupt, n, 0.05, "corrupted");
   for (const auto& d : ds) EXPECT_FALSE(d.drop);
 }
 
@@ -143,7 +161,7 @@ TEST(DelayModel, ReorderedPacketsGoAtArrivalOthersAfterTheDelay) {
       EXPECT_EQ(d.release_ns, i * kMs + 10 * kMs);
     }
   }
-  EXPECT_NEAR(at_once, 0.25 * n, binomial99(n, 0.25));
+  expect_rate(at_once, n, 0.25, "at once");
 }
 
 TEST(DelayModel, ReorderGapSendsEveryNthAtOnce) {
@@ -181,7 +199,7 @@ TEST(DelayModel, UniformJitterStaysInItsBandAndFillsIt) {
     ASSERT_LT(x, 110.0);
     ++deciles[std::min(9, static_cast<int>((x - 90.0) / 2.0))];
   }
-  for (int c : deciles) EXPECT_NEAR(c, 2000, binomial99(20'000, 0.1)) << "flat histogram";
+  for (int c : deciles) expect_rate(c, 20'000, 0.1, "a tenth of the band (flat histogram)");
   EXPECT_NEAR(stddev(d), 20 / std::sqrt(12.0), 0.2);
 }
 
