@@ -1,11 +1,13 @@
 #include "daemon/http/http_server.h"
 
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -74,30 +76,33 @@ struct UnixHttpServer::Impl {
   dev_t dev = 0;
   ino_t ino = 0;
   bool bound = false;
+  std::string bound_path;  // the staging name until the socket is in place, then its path
 
+  // The socket appears at its path only once it accepts: it is bound and
+  // set up under a staging name, then renamed into place. Whoever waits for
+  // the file (the lab, a test, a unit's ExecStartPost) can connect at once.
   void listen() {
     const std::string& path = options.socket_path;
     prepare_path(path);
+    bound_path = path + "." + std::to_string(::getpid());
     try {
-      const Local::endpoint endpoint(path);
+      const Local::endpoint endpoint(bound_path);
       state->acceptor.open(endpoint.protocol());
       state->acceptor.bind(endpoint);
       bound = true;
       struct stat st {};
-      if (::stat(path.c_str(), &st) == 0) {
+      if (::stat(bound_path.c_str(), &st) == 0) {
         dev = st.st_dev;
         ino = st.st_ino;
       }
-      // chmod before listen(): until then every connect is refused, so the
-      // umask-derived mode is never usable by anyone.
-      if (::chmod(path.c_str(), static_cast<mode_t>(options.mode)) != 0) {
-        throw path_error(errno, "cannot chmod " + path);
-      }
-      // The allowed group connects through the group bits; set before listen() too.
-      if (options.group && ::chown(path.c_str(), static_cast<uid_t>(-1), *options.group) != 0) {
-        throw path_error(errno, "cannot chown " + path + " to gid " + std::to_string(*options.group));
-      }
+      restrict_access();
       state->acceptor.listen(net::socket_base::max_listen_connections);
+      // RENAME_NOREPLACE: a daemon that started at the same path meanwhile keeps its socket.
+      if (::renameat2(AT_FDCWD, bound_path.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+        throw path_error(errno, errno == EEXIST ? "another daemon is listening on " + path
+                                                : "cannot move the socket into place at " + path);
+      }
+      bound_path = path;
     } catch (const boost::system::system_error& e) {
       unlink_socket();
       throw path_error(e.code().value(), "cannot listen on " + path);
@@ -107,13 +112,24 @@ struct UnixHttpServer::Impl {
     }
   }
 
+  // Mode and group before listen(): until then every connect is refused, so
+  // the umask-derived mode is never usable by anyone.
+  void restrict_access() const {
+    if (::chmod(bound_path.c_str(), static_cast<mode_t>(options.mode)) != 0) {
+      throw path_error(errno, "cannot chmod " + bound_path);
+    }
+    // The allowed group connects through the group bits.
+    if (options.group && ::chown(bound_path.c_str(), static_cast<uid_t>(-1), *options.group) != 0) {
+      throw path_error(errno, "cannot chown " + bound_path + " to gid " + std::to_string(*options.group));
+    }
+  }
+
   void unlink_socket() noexcept {
     if (!bound) return;
     bound = false;
-    const std::string& path = options.socket_path;
     struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0 && st.st_dev == dev && st.st_ino == ino) {
-      ::unlink(path.c_str());
+    if (::lstat(bound_path.c_str(), &st) == 0 && st.st_dev == dev && st.st_ino == ino) {
+      ::unlink(bound_path.c_str());
     }
   }
 };

@@ -83,7 +83,7 @@ std::vector<std::pair<bool, int>> inner_runs(const std::vector<bool>& samples) {
 TEST_F(Impair, FlapAlternatesOnItsSchedule) {
   apply(fault({{"flap", {{"period_ms", 1000}, {"down_pct", 30}}}}, {{"to", {ThreeSiteLab::v4_net('b')}}}));
   const int per_period = 100;  // probes 10 ms apart
-  const auto samples = udp_echo_timeline(lab_->ns('a'), lab_->ns('b'), ThreeSiteLab::v4('b'), std::chrono::milliseconds(10),
+  const auto samples = udp_delivery_timeline(lab_->ns('a'), lab_->ns('b'), ThreeSiteLab::v4('b'), std::chrono::milliseconds(10),
                                          6 * per_period);
   const double down = static_cast<double>(std::count(samples.begin(), samples.end(), false)) / static_cast<double>(samples.size());
   EXPECT_NEAR(down, 0.30, 0.05) << "down fraction over six whole periods";

@@ -22,10 +22,10 @@ int udp_echo_delivered(const std::string& from_ns, const std::string& to_ns, con
 bool tcp_connects(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(1000), std::uint16_t port = 0);
 
-// One UDP echo probe every `interval` for `count` intervals; element i says
-// whether probe i (sent at i * interval from the start) came back within its
-// interval. For watching a link go down and up on a schedule.
-std::vector<bool> udp_echo_timeline(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
+// One UDP probe every `interval` for `count` intervals; element i says
+// whether probe i (sent at i * interval from the start) reached to_addr, however
+// late it was read. For watching a link go down and up on a schedule.
+std::vector<bool> udp_delivery_timeline(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
                                     std::chrono::milliseconds interval, int count);
 
 // Every reply of `ping -c count -i interval` from from_ns, in arrival order:

@@ -38,7 +38,7 @@ TEST_F(ProbesTest, ABrokenProbeThrowsInsteadOfCountingAsNotDelivered) {
   // Sending to a broadcast address without SO_BROADCAST fails with EACCES: no cut does that.
   const std::string bcast = broadcast_of(ThreeSiteLab::v4('a'));
   EXPECT_THROW(udp_echo_delivered(ns('a'), ns('a'), bcast, 2, milliseconds(100)), std::runtime_error);
-  EXPECT_THROW(udp_echo_timeline(ns('a'), ns('a'), bcast, milliseconds(20), 2), std::runtime_error);
+  EXPECT_THROW(udp_delivery_timeline(ns('a'), ns('a'), bcast, milliseconds(20), 2), std::runtime_error);
   EXPECT_THROW(ping_received(ns('a'), bcast, 1), std::runtime_error);
   EXPECT_THROW(ping_received(ns('a') + "-nosuch", ThreeSiteLab::v4('b'), 1), std::runtime_error);
   EXPECT_THROW(udp_echo_delivered(ns('a') + "-nosuch", ns('b'), ThreeSiteLab::v4('b'), 1), std::runtime_error);
