@@ -86,8 +86,8 @@ TEST_P(Behaviour, GilbertElliottLossComesInBursts) {
   apply({{"loss", {{"gilbert_elliott", {{"p_pct", std::lround(p * 100)}, {"r_pct", std::lround(r * 100)}}}}}}, {ThreeSiteLab::v4_net('b')});
   const int need_bad = stats::samples_for(stats::sojourn_off_by_half(r));
   const int need_good = stats::samples_for(stats::sojourn_off_by_half(p));
-  // A quarter more than the stationary shares need: visits fall that short of
-  // their mean about once in 1e4 (their variance is 4x binomial here).
+  // A quarter more than the stationary shares need: the visit counts' sd is
+  // about 70 here (4x the binomial variance), a quarter short is ~14 sd.
   const int n = static_cast<int>(1.25 * std::max(need_bad / bad_share, need_good / (1 - bad_share)));
   const auto per = replies_per_probe(ThreeSiteLab::v4('b'), n);
   int bad = 0, bad_exits = 0, good = 0, good_exits = 0;
