@@ -19,6 +19,10 @@ readonly REPO LAB=$REPO/scripts/lab LAB_ROOT=/run/injector-lab INJECTOR=$3
 readonly P=lf$(unique_suffix)
 WORK=$(mktemp -d /tmp/fleet_test.XXXXXX) || exit 2
 readonly WORK INV=$LAB_ROOT/$P/inventory.yaml
+# The 48-host isolation's activation skew must stay under this (ms). Measured
+# 45-66 ms in 3 runs on a 2-core machine shared with two builds; a daemon
+# activating up to 0.8 s late (planted) gave 801 ms.
+readonly SKEW_BOUND_MS=500
 
 cleanup() {
   [[ -n ${HOLDER:-} ]] && kill -9 "$HOLDER" 2>/dev/null
@@ -187,10 +191,17 @@ if "$LAB" up --prefix "$P" --dcs 3 --hosts-per-dc 16 >/dev/null 2>"$WORK/lab.err
   skew=$(sed -n 's/.*"skew_ms": \([0-9.]*\).*/\1/p' "$WORK/out")
   fleet revert --all >/dev/null 2>&1
   left=$(active_faults)
-  if [[ $active == 48 && $bad == 0 && $left == 0 ]]; then
-    pass "48 hosts: isolate hz puts 48 faults in place (skew ${skew:-?} ms), ${#jobs[@]} probes as expected, revert clears all"
+  # Every daemon activates at one agreed instant (the lab's hosts share one
+  # clock), so the skew between the first and the last kernel change is each
+  # daemon's timer wake-up: SKEW_BOUND_MS is far above what a loaded 2-core
+  # machine gives (see the commit that set it) and far below hosts changing
+  # one after another as their commits arrive (48 x the per-host time).
+  skew_ok=0
+  [[ -n $skew ]] && awk -v s="$skew" -v b="$SKEW_BOUND_MS" 'BEGIN { exit !(s < b) }' && skew_ok=1
+  if [[ $active == 48 && $bad == 0 && $left == 0 && $skew_ok == 1 ]]; then
+    pass "48 hosts: isolate hz puts 48 faults in place (skew $skew ms < $SKEW_BOUND_MS), ${#jobs[@]} probes as expected, revert clears all"
   else
-    fail "48 hosts: isolate hz" "active $active (want 48), probes wrong $bad, left after revert $left" "$(cat "$WORK/scale" 2>/dev/null)" "$(tail -5 "$WORK/out")"
+    fail "48 hosts: isolate hz" "active $active (want 48), probes wrong $bad, left after revert $left, skew ${skew:-none} ms (want < $SKEW_BOUND_MS)" "$(cat "$WORK/scale" 2>/dev/null)" "$(tail -5 "$WORK/out")"
   fi
 else
   fail "48 hosts: lab up" "$(tail -5 "$WORK/lab.err")"

@@ -7,14 +7,17 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "support/listener.h"
 #include "support/negative_check.h"
 #include "support/netns.h"
 #include "support/probes.h"
+#include "support/process.h"
 
 namespace injector::testing {
 namespace {
@@ -75,6 +78,15 @@ TEST_F(ProbesTest, ABlackholeQdiscIsNotDeliveredBesideItsControl) {
                                  [&] { return udp_echo_delivered(ns('a'), ns('b'), b, 2, milliseconds(100)); }, 2));
   EXPECT_FALSE(nothing_delivered([&] { return udp_echo_delivered(ns('a'), ns('c'), c, 2); },
                                  [&] { return udp_echo_delivered(ns('a'), ns('c'), c, 2); }, 2));
+}
+
+TEST_F(ProbesTest, WaitForListenerSeesAServerListenInItsNamespaceOnly) {
+  EXPECT_FALSE(wait_for_listener(ns('b'), 5299, milliseconds(50)));
+  ChildProcess server({"ip", "netns", "exec", ns('b'), "iperf3", "-s", "-1", "-p", "5299"},
+                      "/tmp/injt-listener-" + std::to_string(getpid()) + ".log");
+  ASSERT_TRUE(wait_for_listener(ns('b'), 5299, std::chrono::seconds(10))) << server.log();
+  EXPECT_FALSE(wait_for_listener(ns('c'), 5299, milliseconds(50))) << "another namespace's sockets are not ours";
+  std::remove(("/tmp/injt-listener-" + std::to_string(getpid()) + ".log").c_str());
 }
 
 }  // namespace
