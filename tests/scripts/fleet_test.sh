@@ -56,7 +56,8 @@ matrix() {
   done
   local i got bad=0
   for i in "${!jobs[@]}"; do
-    if wait "${jobs[i]}"; then got=reach; else got=cut; fi
+    ping_outcome "${jobs[i]}"
+    got=$OUTCOME
     if [[ $got != "${want[i]}" ]]; then
       echo "${what[i]}: expected ${want[i]}, got $got"
       bad=$((bad + 1))
@@ -185,7 +186,8 @@ if "$LAB" up --prefix "$P" --dcs 3 --hosts-per-dc 16 >/dev/null 2>"$WORK/lab.err
     done
   done
   for i in "${!jobs[@]}"; do
-    if wait "${jobs[i]}"; then got=reach; else got=cut; fi
+    ping_outcome "${jobs[i]}"
+    got=$OUTCOME
     [[ $got == "${want[i]}" ]] || { bad=$((bad + 1)); echo "${what[i]}: expected ${want[i]}, got $got" >>"$WORK/scale"; }
   done
   skew=$(sed -n 's/.*"skew_ms": \([0-9.]*\).*/\1/p' "$WORK/out")

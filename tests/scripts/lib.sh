@@ -48,3 +48,18 @@ lib_run_on_exit() {
   "$LIB_ON_EXIT"
   exit "$rc"
 }
+
+# ping_outcome PID: sets OUTCOME to what a background `ping` says by its exit
+# status: reach (0), cut (1: it sent and no reply came), or "broken (ping exit
+# N)" when it could not send at all (bad address, no route, no socket). Our
+# faults drop silently in a qdisc or the delay line, so a broken ping is never
+# a cut. (Not through $(...): a subshell cannot wait for the caller's jobs.)
+ping_outcome() {
+  local rc=0
+  wait "$1" || rc=$?
+  case $rc in
+    0) OUTCOME=reach ;;
+    1) OUTCOME=cut ;;
+    *) OUTCOME="broken (ping exit $rc)" ;;
+  esac
+}
