@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/listener.h"
 #include "support/netns.h"
 #include "support/process.h"
 #include "support/probes.h"
@@ -132,18 +133,6 @@ std::vector<int> udp_blast(const ThreeSiteLab& lab, int count, std::chrono::micr
     if (got.size() != before) quiet = Clock::now() + 500ms;
   }
   return got;
-}
-
-// Until something listens on TCP `port` in the site's namespace (a server
-// started in the background is ready), at most 5 s.
-bool wait_for_listener(const ThreeSiteLab& lab, char site, int port) {
-  const auto deadline = Clock::now() + 5s;
-  const std::string filter = "sport = :" + std::to_string(port);
-  while (Clock::now() < deadline) {
-    if (!lab.exec(site, {"ss", "-Hltn", filter}).out.empty()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
 }
 
 class DelayLineLab : public ::testing::Test {
@@ -321,7 +310,7 @@ TEST_F(DelayLineLab, RateTenMbitGivesTcpGoodputWithinTenPercent) {
   imp.bandwidth = BandwidthImpairment{10'000'000, 0};
   add(imp);
   ChildProcess server({"ip", "netns", "exec", lab_->ns('b'), "iperf3", "-s", "-1", "-p", "5201"}, "/dev/null");
-  ASSERT_TRUE(wait_for_listener(*lab_, 'b', 5201)) << "iperf3 server never listened";
+  ASSERT_TRUE(wait_for_listener(lab_->ns('b'), 5201, 5s)) << "iperf3 server never listened";
   const auto r = lab_->exec('a', {"iperf3", "-c", ThreeSiteLab::v4('b'), "-p", "5201", "-t", "4", "-J"});
   const auto j = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded() || !j.contains("end")) << r.out;
