@@ -1,0 +1,177 @@
+#include "injector/drill/traffic.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace injector::drill {
+
+std::int64_t unix_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+const char* to_string(Outcome o) {
+  switch (o) {
+    case Outcome::kApplied: return "applied";
+    case Outcome::kDeclined: return "declined";
+    case Outcome::kRefused: return "refused";
+    case Outcome::kUnknown: return "unknown";
+  }
+  return "?";
+}
+
+const Attempt* SentPayment::final_attempt() const {
+  if (outcome == Outcome::kUnknown || attempts.empty()) return nullptr;
+  return &attempts.back();
+}
+
+Outcome classify(const PaymentAnswer& a) {
+  if ((a.status >= 200 && a.status < 300) || a.status == 402) {
+    const bool declined = a.body.is_object() && a.body.value("status", "") == "declined";
+    return declined || a.status == 402 ? Outcome::kDeclined : Outcome::kApplied;
+  }
+  // Busy with this key (409), asked the wrong owner (421), no owner yet or
+  // overloaded (503, 429), or no answer: the same key again is safe.
+  if (a.status == 0 || a.status == 409 || a.status == 421 || a.status == 429 || a.status >= 500) {
+    return Outcome::kUnknown;
+  }
+  return Outcome::kRefused;  // 400, 404, 422...: the request itself is wrong
+}
+
+bool is_final(Outcome o) { return o != Outcome::kUnknown; }
+
+namespace {
+
+void check_plan(const TrafficPlan& p) {
+  auto bad = [](const std::string& field, const std::string& allowed) {
+    return std::invalid_argument("traffic plan: " + field + " must be " + allowed);
+  };
+  if (!(p.rate_per_s > 0 && p.rate_per_s <= 100000)) throw bad("rate_per_s", "in (0, 100000]");
+  if (p.duration.count() <= 0) throw bad("duration", "positive");
+  if (p.workers < 1 || p.workers > 1024) throw bad("workers", "1-1024");
+  if (p.accounts < 2) throw bad("accounts", "at least 2");
+  if (p.max_amount_minor < 1) throw bad("max_amount_minor", "at least 1");
+  if (p.key_prefix.empty()) throw bad("key_prefix", "non-empty");
+  parse_http_url(p.api_url);
+}
+
+// The due payments, earliest first; a retry goes back in at its own time.
+class DueQueue {
+ public:
+  explicit DueQueue(const std::vector<SentPayment>& payments) : open_(payments.size()) {
+    for (std::size_t i = 0; i < payments.size(); ++i) queue_.push({payments[i].due_us, i});
+  }
+
+  // The next payment to send, once it is due; nullopt when all are final or stop is set.
+  std::optional<std::size_t> next(const std::atomic<bool>& stop) {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      if (stop.load() || open_ == 0) return std::nullopt;
+      const auto poll = std::chrono::system_clock::now() + std::chrono::milliseconds(50);
+      if (queue_.empty()) {
+        cv_.wait_until(lock, poll);
+        continue;
+      }
+      const Due top = queue_.top();
+      const auto due = std::chrono::system_clock::time_point(std::chrono::microseconds(top.at_us));
+      if (due > std::chrono::system_clock::now()) {
+        cv_.wait_until(lock, std::min(due, poll));
+        continue;
+      }
+      queue_.pop();
+      return top.index;
+    }
+  }
+
+  void retry(std::size_t index, std::int64_t at_us) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push({at_us, index});
+    }
+    cv_.notify_one();
+  }
+
+  void finished() {
+    std::lock_guard lock(mu_);
+    if (--open_ == 0) cv_.notify_all();
+  }
+
+ private:
+  struct Due {
+    std::int64_t at_us;
+    std::size_t index;
+    bool operator>(const Due& o) const { return at_us > o.at_us || (at_us == o.at_us && index > o.index); }
+  };
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> queue_;
+  std::size_t open_;
+};
+
+void send_one(PaymentsApi& api, SentPayment& p, const TrafficPlan& plan, DueQueue& queue, std::size_t index) {
+  Attempt a;
+  a.start_us = unix_now_us();
+  const PaymentAnswer answer = api.pay(p.key, p.request);
+  a.end_us = unix_now_us();
+  a.status = answer.status;
+  a.served_by = answer.served_by;
+  a.replay = answer.replay;
+  p.attempts.push_back(a);
+  const Outcome o = classify(answer);
+  const auto waited = std::chrono::microseconds(a.end_us - p.due_us);
+  if (is_final(o)) {
+    p.outcome = o;
+    queue.finished();
+  } else if (waited >= plan.give_up_after) {
+    queue.finished();  // left unknown
+  } else {
+    const auto backoff = std::chrono::duration_cast<std::chrono::microseconds>(plan.retry_backoff).count();
+    queue.retry(index, a.end_us + backoff);
+  }
+}
+
+}  // namespace
+
+std::vector<SentPayment> plan_payments(const TrafficPlan& plan, std::int64_t start_us) {
+  check_plan(plan);
+  const auto count = static_cast<std::size_t>(plan.rate_per_s * static_cast<double>(plan.duration.count()) / 1000.0);
+  std::mt19937_64 rng(plan.seed);
+  std::uniform_int_distribution<std::int64_t> account(0, plan.accounts - 1);
+  std::uniform_int_distribution<std::int64_t> amount(1, plan.max_amount_minor);
+  std::vector<SentPayment> out(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    SentPayment& p = out[i];
+    p.key = plan.key_prefix + std::to_string(i);
+    p.request.from = account(rng);
+    do {
+      p.request.to = account(rng);
+    } while (p.request.to == p.request.from);
+    p.request.amount_minor = amount(rng);
+    p.request.currency = plan.currency;
+    p.due_us = start_us + static_cast<std::int64_t>(static_cast<double>(i) * 1e6 / plan.rate_per_s);
+  }
+  return out;
+}
+
+std::vector<SentPayment> run_traffic(const TrafficPlan& plan, const std::atomic<bool>& stop) {
+  std::vector<SentPayment> payments = plan_payments(plan, unix_now_us() + 20000);
+  if (payments.empty()) return payments;
+  DueQueue queue(payments);
+  std::vector<std::thread> workers;
+  for (int w = 0; w < plan.workers; ++w) {
+    workers.emplace_back([&] {
+      PaymentsApi api(plan.api_url, plan.attempt_timeout);
+      while (const auto index = queue.next(stop)) send_one(api, payments[*index], plan, queue, *index);
+    });
+  }
+  for (auto& t : workers) t.join();
+  return payments;
+}
+
+}  // namespace injector::drill

@@ -1,0 +1,163 @@
+#include "injector/drill/traffic.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace {
+
+using injector::drill::classify;
+using injector::drill::Outcome;
+using injector::drill::PaymentAnswer;
+using injector::drill::plan_payments;
+using injector::drill::run_traffic;
+using injector::drill::TrafficPlan;
+
+PaymentAnswer answer(int status, const char* body_status = nullptr) {
+  PaymentAnswer a;
+  a.status = status;
+  if (body_status) a.body = {{"status", body_status}};
+  return a;
+}
+
+TEST(Classify, FinalAnswersAndTheOnesWorthAnotherTry) {
+  EXPECT_EQ(classify(answer(201, "applied")), Outcome::kApplied);
+  EXPECT_EQ(classify(answer(200, "applied")), Outcome::kApplied);  // a replay
+  EXPECT_EQ(classify(answer(201, "declined")), Outcome::kDeclined);
+  EXPECT_EQ(classify(answer(402, "declined")), Outcome::kDeclined);
+  for (int s : {400, 404, 422}) EXPECT_EQ(classify(answer(s)), Outcome::kRefused) << s;
+  for (int s : {0, 409, 421, 429, 500, 503, 504}) EXPECT_EQ(classify(answer(s)), Outcome::kUnknown) << s;
+}
+
+TEST(PlanPayments, SameSeedSamePaymentsAtTheRateAsked) {
+  TrafficPlan plan;
+  plan.api_url = "http://127.0.0.1:1";
+  plan.rate_per_s = 200;
+  plan.duration = std::chrono::milliseconds(1500);
+  plan.accounts = 10;
+  plan.key_prefix = "run1-";
+  const auto a = plan_payments(plan, 1'000'000);
+  const auto b = plan_payments(plan, 1'000'000);
+  ASSERT_EQ(a.size(), 300u);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].key, "run1-" + std::to_string(i));
+    EXPECT_EQ(a[i].request.from, b[i].request.from);
+    EXPECT_NE(a[i].request.from, a[i].request.to);
+    EXPECT_GE(a[i].request.amount_minor, 1);
+    EXPECT_EQ(a[i].due_us, 1'000'000 + static_cast<std::int64_t>(i) * 5000);
+  }
+  plan.seed = 2;
+  const auto c = plan_payments(plan, 1'000'000);
+  int same = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) same += a[i].request.from == c[i].request.from;
+  EXPECT_LT(same, 100);  // 30 expected by chance at 1 in 10
+}
+
+TEST(PlanPayments, ABadPlanIsRefusedNamingTheField) {
+  TrafficPlan plan;
+  plan.api_url = "http://127.0.0.1:1";
+  plan.key_prefix = "k";
+  plan.rate_per_s = 0;
+  EXPECT_THROW(plan_payments(plan, 0), std::invalid_argument);
+  plan.rate_per_s = 10;
+  plan.api_url = "https://x:1";
+  EXPECT_THROW(plan_payments(plan, 0), std::invalid_argument);
+}
+
+// A payment API on loopback that answers "no owner" (503) to the first two
+// attempts of every third key, refuses account 0 as payer (422), and records
+// every request it sees.
+class FlakyApi {
+ public:
+  FlakyApi() {
+    server_.Post("/v1/payments", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string key = req.get_header_value("Idempotency-Key");
+      const auto body = nlohmann::json::parse(req.body);
+      std::lock_guard lock(mu_);
+      const int n = ++attempts_[key];
+      res.set_header("X-Served-By", "sh");
+      if (body["from"] == 0) {
+        res.status = 422;
+      } else if (std::stoi(key.substr(key.find('-') + 1)) % 3 == 0 && n <= 2) {
+        res.status = 503;
+        res.set_header("Retry-After", "1");
+      } else {
+        res.status = 201;
+        res.set_content(nlohmann::json{{"status", "applied"}}.dump(), "application/json");
+      }
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~FlakyApi() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::map<std::string, int> attempts() {
+    std::lock_guard lock(mu_);
+    return attempts_;
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::map<std::string, int> attempts_;
+};
+
+TEST(RunTraffic, RetriesWithTheSameKeyUntilAFinalAnswerAndNeverAfterIt) {
+  FlakyApi api;
+  TrafficPlan plan;
+  plan.api_url = api.url();
+  plan.rate_per_s = 300;
+  plan.duration = std::chrono::milliseconds(500);
+  plan.accounts = 20;
+  plan.workers = 8;
+  plan.key_prefix = "t-";
+  plan.retry_backoff = std::chrono::milliseconds(5);
+  std::atomic<bool> stop{false};
+  const auto sent = run_traffic(plan, stop);
+  ASSERT_EQ(sent.size(), 150u);
+  const auto seen = api.attempts();
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const auto& p = sent[i];
+    ASSERT_EQ(seen.at(p.key), static_cast<int>(p.attempts.size())) << p.key;
+    if (p.request.from == 0) {
+      EXPECT_EQ(p.outcome, Outcome::kRefused) << p.key;
+      EXPECT_EQ(p.attempts.size(), 1u) << p.key;
+    } else {
+      EXPECT_EQ(p.outcome, Outcome::kApplied) << p.key;
+      EXPECT_EQ(p.attempts.size(), i % 3 == 0 ? 3u : 1u) << p.key;
+      EXPECT_EQ(p.final_attempt()->served_by, "sh");
+    }
+    for (const auto& a : p.attempts) EXPECT_LE(a.start_us, a.end_us);
+    EXPECT_GE(p.attempts.front().start_us, p.due_us) << "sent before it was due";
+  }
+}
+
+TEST(RunTraffic, GivesUpAndLeavesUnknownWhenNoAnswerComes) {
+  TrafficPlan plan;
+  plan.api_url = "http://127.0.0.1:9";  // discard: nothing listens, every connect is refused
+  plan.rate_per_s = 50;
+  plan.duration = std::chrono::milliseconds(100);
+  plan.key_prefix = "g-";
+  plan.retry_backoff = std::chrono::milliseconds(20);
+  plan.give_up_after = std::chrono::milliseconds(200);
+  std::atomic<bool> stop{false};
+  const auto sent = run_traffic(plan, stop);
+  ASSERT_EQ(sent.size(), 5u);
+  for (const auto& p : sent) {
+    EXPECT_EQ(p.outcome, Outcome::kUnknown);
+    EXPECT_GE(p.attempts.size(), 2u);
+    EXPECT_EQ(p.attempts.back().status, 0);
+  }
+}
+
+}  // namespace
