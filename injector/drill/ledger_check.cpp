@@ -52,8 +52,11 @@ LedgerRecord parse_record(const nlohmann::json& p, const std::string& where) {
 LedgerSnapshot parse_snapshot(const nlohmann::json& j) {
   LedgerSnapshot s;
   s.revision = int_field(j, "revision", "");
-  s.total_minor = int_field(j, "total_minor", "");
-  s.initial_balance_minor = int_field(j, "initial_balance_minor", "");
+  // What was seeded, from the system's own configuration: the balances are
+  // judged against it, never against a sum the service computed.
+  if (!j.contains("config") || !j["config"].is_object()) throw bad("config", "missing or not an object");
+  s.total_minor = int_field(j["config"], "total_minor", "config.");
+  s.initial_balance_minor = int_field(j["config"], "balance_minor", "config.");
   if (!j.contains("accounts") || !j["accounts"].is_array()) throw bad("accounts", "missing or not a list");
   for (std::size_t i = 0; i < j["accounts"].size(); ++i) {
     const auto& a = j["accounts"][i];

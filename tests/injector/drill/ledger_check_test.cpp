@@ -16,8 +16,7 @@ using nlohmann::json;
 struct Drill {
   json snapshot = {
       {"revision", "40"},
-      {"total_minor", 300},
-      {"initial_balance_minor", 100},
+      {"config", {{"total_minor", 300}, {"balance_minor", 100}}},
       {"accounts", json::array({{{"id", 0}, {"balance_minor", 70}},
                                 {{"id", 1}, {"balance_minor", 130}},
                                 {{"id", 2}, {"balance_minor", 100}}})},
@@ -78,8 +77,7 @@ TEST(LedgerCheck, MoneyCreatedIsNotConserved) {
 
 TEST(LedgerCheck, ANegativeBalanceIsReported) {
   Drill d;
-  d.snapshot["initial_balance_minor"] = 0;
-  d.snapshot["total_minor"] = 0;
+  d.snapshot["config"] = {{"total_minor", 0}, {"balance_minor", 0}};
   d.snapshot["accounts"] = json::array({{{"id", 0}, {"balance_minor", -30}}, {{"id", 1}, {"balance_minor", 30}},
                                         {{"id", 2}, {"balance_minor", 0}}});
   const auto v = d.verdict();
