@@ -173,10 +173,10 @@ payments_inventory() {
 # True if PID is alive and lives in network namespace NS (so a recycled pid
 # is never signalled).
 payments_owned() {
-  local pid=$1 ns=$2 want
+  local pid=$1 ns=$2
   [[ $pid =~ ^[0-9]+$ ]] && is_alive "$pid" || return 1
-  want=$(stat -L -c %i -- "/run/netns/$ns" 2>/dev/null) || return 1
-  [[ $(readlink "/proc/$pid/ns/net" 2>/dev/null) == "net:[$want]" ]]
+  # -ef: the same namespace file (device and inode), without a fork.
+  [[ /proc/$pid/ns/net -ef /run/netns/$ns ]]
 }
 
 # SIGTERM to PIDS, SIGKILL to those left after TERM_WAIT_S.
