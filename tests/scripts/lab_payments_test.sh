@@ -151,6 +151,15 @@ quorum_restored() {
   echo "restored $(($(now_ms) - t0)) ms after the revert returned"
 }
 
+# True if PID is a live process: one read of its stat, so a process reaped
+# meanwhile counts as gone, and a zombie counts as dead.
+is_alive() {
+  local stat
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
 now_ms() { printf '%s\n' "$((${EPOCHREALTIME/./} / 1000))"; }
 
 fleet() { "$INJECTOR_BIN" "$@" --inventory "$LAB_ROOT/$P/inventory.yaml"; }
@@ -167,8 +176,8 @@ nothing_left() {
   local prefix=$1 pids_file=$2 pid bad=0 left
   while read -r pid; do
     [[ $pid =~ ^[0-9]+$ ]] || continue
-    if [[ -r /proc/$pid/stat ]] && ! grep -q ') Z ' "/proc/$pid/stat"; then
-      echo "pid $pid still runs: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
+    if is_alive "$pid"; then
+      echo "pid $pid still runs: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
       bad=1
     fi
   done <"$pids_file"
