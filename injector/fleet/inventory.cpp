@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -135,6 +136,52 @@ Host read_host(const YAML::Node& node, const std::string& path, const std::strin
   return h;
 }
 
+// A URL a drill can call: a scheme, an address or name, an explicit port and
+// an optional path. Nothing is resolved or contacted here.
+void check_service_url(const std::string& field, const std::string& url) {
+  static const std::regex kUrl(
+      R"((https?)://(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*):(\d{1,5})(/\S*)?)");
+  std::smatch m;
+  if (!std::regex_match(url, m, kUrl) || std::stoi(m[7].str()) < 1 || std::stoi(m[7].str()) > 65535) {
+    throw FieldError(field, "'" + url + "' is not a service URL", "http:// or https://, an address or name, a port 1-65535, an optional path; for example http://10.77.4.11:8080");
+  }
+}
+
+Service read_service(const YAML::Node& node, const std::string& path) {
+  MapReader r(node, path);
+  Service s;
+  s.name = r.string("name");
+  check_name(r.at("name"), s.name);
+  s.kind = r.string("kind");
+  if (std::ranges::find(kServiceKinds, s.kind) == std::end(kServiceKinds)) {
+    std::string allowed;
+    for (const char* k : kServiceKinds) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
+    throw FieldError(r.at("kind"), "unknown service kind '" + s.kind + "'", allowed);
+  }
+  s.url = r.string("url");
+  check_service_url(r.at("url"), s.url);
+  s.host = r.string("host");
+  r.finish();
+  return s;
+}
+
+// Version 2's services: refused in version 1, names unique, hosts known.
+void read_services(MapReader& r, Inventory& inv) {
+  YAML::Node list = r.optional("services");
+  if (!list || list.IsNull()) return;
+  if (inv.version < 2) throw FieldError("services", "needs version 2", "version: 2, or no services");
+  if (!list.IsSequence()) throw FieldError("services", "expected a list");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string path = indexed("services", i);
+    Service s = read_service(list[i], path);
+    for (const auto& other : inv.services) {
+      if (other.name == s.name) throw FieldError(path + ".name", "'" + s.name + "' appears twice");
+    }
+    if (!inv.host(s.host)) throw FieldError(path + ".host", "no host named '" + s.host + "'", "one of the names under hosts");
+    inv.services.push_back(std::move(s));
+  }
+}
+
 void check_datacenters(const std::vector<Datacenter>& dcs) {
   for (std::size_t i = 0; i < dcs.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
@@ -193,6 +240,21 @@ std::vector<const Host*> Inventory::hosts_in(std::string_view dc) const {
   return out;
 }
 
+const Host* Inventory::host(std::string_view name) const {
+  for (const auto& h : hosts) {
+    if (h.name == name) return &h;
+  }
+  return nullptr;
+}
+
+std::vector<const Service*> Inventory::services_of(std::string_view kind) const {
+  std::vector<const Service*> out;
+  for (const auto& s : services) {
+    if (s.kind == kind) out.push_back(&s);
+  }
+  return out;
+}
+
 std::vector<std::string> Inventory::datacenter_names() const {
   std::vector<std::string> out;
   for (const auto& dc : datacenters) out.push_back(dc.name);
@@ -207,8 +269,10 @@ Inventory parse_inventory(std::string_view yaml, const std::string& base_dir) {
     throw FieldError("inventory", std::string("not valid YAML: ") + e.what());
   }
   MapReader r(root, "");
-  if (r.string("version") != "1") throw FieldError("version", "unknown format version", "1");
+  const std::string version = r.string("version");
+  if (version != "1" && version != "2") throw FieldError("version", "unknown format version '" + version + "'", "1 or 2");
   Inventory inv;
+  inv.version = version == "1" ? 1 : 2;
   const auto default_tls = tls_field(r, "tls", base_dir);
   YAML::Node dcs = r.required("datacenters");
   if (!dcs.IsSequence() || dcs.size() == 0) throw FieldError("datacenters", "expected a non-empty list");
@@ -219,6 +283,7 @@ Inventory parse_inventory(std::string_view yaml, const std::string& base_dir) {
     inv.hosts.push_back(read_host(hosts[i], indexed("hosts", i), base_dir));
     if (!inv.hosts.back().tls) inv.hosts.back().tls = default_tls;
   }
+  read_services(r, inv);
   r.finish();
   check_datacenters(inv.datacenters);
   for (std::size_t i = 0; i < inv.hosts.size(); ++i) check_host(inv, i);

@@ -8,6 +8,10 @@
 
 namespace {
 
+std::string replaced_once(std::string text, const std::string& from, const std::string& to) {
+  return text.replace(text.find(from), from.size(), to);
+}
+
 using injector::FieldError;
 using injector::fleet::parse_inventory;
 
@@ -32,12 +36,39 @@ hosts:
     addresses: [10.77.2.11]
 )";
 
+// The lab with payments (scripts/lab up --payments): version 2 with services.
+const std::string kPayments = replaced_once(kLab, "version: 1", "version: 2") + R"(
+services:
+  - name: payments-api
+    kind: payments-api
+    url: http://10.77.4.11:8080
+    host: sh-1
+  - name: payments-hz
+    kind: payments
+    url: http://10.77.1.11:8080
+    host: hz-1
+  - name: etcd-hz
+    kind: etcd
+    url: "http://[fd77:0:1::11]:2379/"
+    host: hz-1
+)";
+
 // The field a bad inventory is refused for.
 std::string refused_field(const std::string& yaml) {
   try {
     parse_inventory(yaml);
   } catch (const FieldError& e) {
     return e.field();
+  }
+  return "(accepted)";
+}
+
+// The whole error (field, what was wrong, what is allowed) a bad inventory is refused with.
+std::string refusal(const std::string& yaml) {
+  try {
+    parse_inventory(yaml);
+  } catch (const FieldError& e) {
+    return e.what();
   }
   return "(accepted)";
 }
@@ -62,7 +93,7 @@ TEST(Inventory, ReadsTheLabFormat) {
 
 TEST(Inventory, RefusesWhatIsWrongNamingTheField) {
   const std::string lab = kLab;
-  EXPECT_EQ(refused_field(replaced(lab, "version: 1", "version: 2")), "version");
+  EXPECT_EQ(refused_field(replaced(lab, "version: 1", "version: 3")), "version");
   EXPECT_EQ(refused_field(replaced(lab, "datacenter: sh", "datacenter: sz")), "hosts[1].datacenter");
   EXPECT_EQ(refused_field(replaced(lab, "[10.77.2.11]", "[10.77.9.11]")), "hosts[1].addresses[0]");
   EXPECT_EQ(refused_field(replaced(lab, "cidrs: [10.77.2.0/24]", "cidrs: [10.77.0.0/16]")), "datacenters[1].cidrs");
@@ -84,6 +115,68 @@ TEST(Inventory, TlsDefaultsApplyToEveryHostAndResolveAgainstTheFile) {
   EXPECT_EQ(inv.hosts[1].tls->cert, "/srv/fleet/c.pem");
   EXPECT_EQ(inv.hosts[1].tls->ca, "/etc/ca.pem");
   EXPECT_EQ(refused_field(std::string(kLab) + "tls: {cert: c.pem, key: k.pem}\n"), "tls.ca");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(InventoryServices, Version2ListsTheServicesWithTheirHosts) {
+  const auto inv = parse_inventory(kPayments);
+  EXPECT_EQ(inv.version, 2);
+  ASSERT_EQ(inv.services.size(), 3u);
+  EXPECT_EQ(inv.services[0].name, "payments-api");
+  EXPECT_EQ(inv.services[0].url, "http://10.77.4.11:8080");
+  EXPECT_EQ(inv.services[0].host, "sh-1");
+  ASSERT_EQ(inv.services_of("payments-api").size(), 1u);
+  EXPECT_EQ(inv.host(inv.services_of("payments-api")[0]->host)->datacenter, "sh");
+  ASSERT_EQ(inv.services_of("etcd").size(), 1u);
+  EXPECT_EQ(inv.services_of("etcd")[0]->url, "http://[fd77:0:1::11]:2379/");
+  EXPECT_TRUE(inv.services_of("nothing").empty());
+  // Everything version 1 has still means the same in version 2.
+  EXPECT_EQ(inv.hosts.size(), 2u);
+  EXPECT_EQ(inv.hosts[0].netns, "x-hz-1");
+}
+
+TEST(InventoryServices, Version1StillParsesWithNoServicesAndVersion2NeedsNone) {
+  const auto v1 = parse_inventory(kLab);
+  EXPECT_EQ(v1.version, 1);
+  EXPECT_TRUE(v1.services.empty());
+  const auto v2 = parse_inventory(replaced(kLab, "version: 1", "version: 2"));
+  EXPECT_EQ(v2.version, 2);
+  EXPECT_TRUE(v2.services.empty());
+  EXPECT_TRUE(parse_inventory(replaced(kLab, "version: 1", "version: 2") + "services: []\n").services.empty());
+}
+
+TEST(InventoryServices, Version1WithServicesIsRefused) {
+  const std::string v1 = replaced(kPayments, "version: 2", "version: 1");
+  EXPECT_EQ(refused_field(v1), "services");
+  EXPECT_NE(refusal(v1).find("needs version 2"), std::string::npos) << refusal(v1);
+}
+
+TEST(InventoryServices, RefusesABadServiceNamingTheFieldAndWhatIsAllowed) {
+  const std::string p = kPayments;
+  struct Case {
+    std::string from, to, field, allowed;
+  };
+  const Case cases[] = {
+      {"kind: payments\n", "kind: ledger\n", "services[1].kind", "payments-api, payments, etcd"},
+      {"url: http://10.77.1.11:8080", "url: ftp://10.77.1.11:8080", "services[1].url", "http:// or https://"},
+      {"url: http://10.77.1.11:8080", "url: http://10.77.1.11", "services[1].url", "a port 1-65535"},
+      {"url: http://10.77.1.11:8080", "url: http://10.77.1.11:70000", "services[1].url", "a port 1-65535"},
+      {"url: http://10.77.1.11:8080", "url: 10.77.1.11:8080", "services[1].url", "for example http://10.77.4.11:8080"},
+      {"host: hz-1\n  - name: etcd-hz", "host: hz-9\n  - name: etcd-hz", "services[1].host", "one of the names under hosts"},
+      {"name: etcd-hz", "name: payments-hz", "services[2].name", ""},
+      {"name: payments-hz", "name: Payments_HZ", "services[1].name", "[a-z0-9][a-z0-9-]*"},
+      {"    host: sh-1\n", "    host: sh-1\n    port: 80\n", "services[0].port", "see docs/inventory.md"},
+      {"    host: sh-1\n", "", "services[0].host", ""},
+  };
+  for (const auto& c : cases) {
+    const std::string yaml = replaced(p, c.from, c.to);
+    EXPECT_EQ(refused_field(yaml), c.field) << c.to;
+    EXPECT_NE(refusal(yaml).find(c.allowed), std::string::npos) << refusal(yaml);
+  }
+  EXPECT_EQ(refused_field(replaced(p, "services:\n", "services: {a: 1}\nx:\n")), "services");
 }
 
 }  // namespace
