@@ -116,6 +116,9 @@ TEST_P(DelayLine, ARestartAfterTheLifetimeEndedRemovesOurRulesWithinASecond) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   ASSERT_TRUE(has_our_table());
   daemon_.reset();
+  // The killed daemon's socket file is still there: gone, so the wait below
+  // sees the new daemon's socket, not the dead one's.
+  std::filesystem::remove(socket_path());
   const auto started = Clock::now();
   std::vector<std::string> argv{"ip", "netns", "exec", lab_->ns('a'), INJECTORD_BIN,
                                 "--socket", socket_path(), "--state-dir", dir_ + "/state"};
