@@ -24,9 +24,18 @@ Ownership::~Ownership() { stop(); }
 
 void Ownership::start() {
   running_ = true;
+  // Two loops, so that a stranded unit read or claim never delays a keepalive.
   thread_ = std::thread([this] {
     while (running_) {
-      tick();
+      auto now = Clock::now();
+      ensure_lease(now);
+      keepalive(now);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  units_thread_ = std::thread([this] {
+    while (running_) {
+      refresh_units(Clock::now());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
@@ -35,6 +44,7 @@ void Ownership::start() {
 void Ownership::stop() {
   if (!running_.exchange(false)) return;
   if (thread_.joinable()) thread_.join();
+  if (units_thread_.joinable()) units_thread_.join();
   int64_t lease;
   {
     std::lock_guard lock(mu_);
@@ -73,13 +83,6 @@ bool Ownership::has_lease() const {
 int64_t Ownership::lease_id() const {
   std::lock_guard lock(mu_);
   return lease_;
-}
-
-void Ownership::tick() {
-  auto now = Clock::now();
-  ensure_lease(now);
-  keepalive(now);
-  refresh_units(now);
 }
 
 void Ownership::ensure_lease(Clock::time_point now) {

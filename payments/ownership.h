@@ -32,7 +32,7 @@ class Ownership {
   Ownership(EtcdClient& etcd, PayConfig config, std::string dc, int64_t lease_ttl_s);
   ~Ownership();
 
-  void start();  // the keepalive/watch thread
+  void start();  // the keepalive and unit-watch threads
   void stop();   // ends it and revokes the lease (the units become free at once)
 
   // The epoch this service holds the unit at, or nothing (not owned, or fenced locally).
@@ -45,9 +45,6 @@ class Ownership {
   // Returns {"moved":[{"unit","from","epoch"}], "already_home":[...], "failed":[...]}.
   // Throws std::invalid_argument for a unit not homed here, EtcdError without a lease.
   nlohmann::json failback(int unit);
-
-  // One round of the loop (public for tests that drive it by hand).
-  void tick();
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -74,7 +71,8 @@ class Ownership {
   std::vector<bool> seen_owned_;        // unit's key was present at some poll
 
   std::atomic<bool> running_{false};
-  std::thread thread_;
+  std::thread thread_;        // lease: grant, keepalive, local fencing
+  std::thread units_thread_;  // owner keys: refresh and claims
 };
 
 }  // namespace payments
