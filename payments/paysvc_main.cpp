@@ -112,9 +112,10 @@ int run_serve(const Flags& f) {
     std::cerr << "paysvc serve: cannot listen on " << f.listen << "\n";
     return 1;
   }
-  ownership.start();
   stop_on_signals(server);
+  // Before the ownership threads start logging, so the line stays whole.
   std::cerr << "paysvc: serving dc=" << f.dc << " on http://" << f.listen << std::endl;
+  ownership.start();
   server.listen_after_bind();
   ownership.stop();
   spdlog::info("paysvc: dc={} stopped", f.dc);
