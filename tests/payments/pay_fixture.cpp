@@ -144,7 +144,14 @@ PaymentsLab::PaymentsLab(int64_t n_accounts, int64_t balance, int etcd_members)
                 "--balance-minor", std::to_string(balance_minor)},
                log_path("seed"));
   if (rc != 0) throw std::runtime_error("seed failed");
-  for (const auto& dc : dcs) start_service(dc);
+  // All three at once: a takeover claims a unit whose home has not started
+  // within its grace period (3 x TTL), which a slow sequential start could exceed.
+  for (const auto& dc : dcs) launch_service(dc);
+  for (size_t i = 0; i < dcs.size(); ++i) {
+    const std::string marker = "paysvc: serving dc=" + dcs[i];
+    if (!wait_until([&] { return services_[i]->log().find(marker) != std::string::npos; }, std::chrono::seconds(15)))
+      throw std::runtime_error(marker + " not seen; log:\n" + services_[i]->log());
+  }
   // Every unit owned by its home before a test starts.
   bool ready = wait_until([&] {
     auto o = owners();
@@ -157,10 +164,11 @@ PaymentsLab::PaymentsLab(int64_t n_accounts, int64_t balance, int etcd_members)
 
 PaymentsLab::~PaymentsLab() = default;
 
-void PaymentsLab::start_service(const std::string& dc) {
+void PaymentsLab::launch_service(const std::string& dc) {
   std::string listen = "127.0.0.1:" + std::to_string(free_port());
-  services_.push_back(start_and_wait({PAYSVC_BIN, "serve", "--dc", dc, "--listen", listen, "--etcd", etcd.endpoints()},
-                                     log_path("paysvc-" + dc), "paysvc: serving dc=" + dc));
+  services_.push_back(std::make_unique<ChildProcess>(
+      std::vector<std::string>{PAYSVC_BIN, "serve", "--dc", dc, "--listen", listen, "--etcd", etcd.endpoints()},
+      log_path("paysvc-" + dc)));
   urls_.push_back("http://" + listen);
 }
 

@@ -75,10 +75,10 @@ class PaymentsLab {
   std::vector<std::string> owners() const;
   nlohmann::json snapshot() const;
   std::string log_path(const std::string& name) const { return etcd.dir() + "/" + name + ".log"; }
-  void start_service(const std::string& dc);
   int64_t accounts, balance_minor;
 
  private:
+  void launch_service(const std::string& dc);  // does not wait
   std::vector<std::unique_ptr<ChildProcess>> services_;
   std::vector<std::string> urls_;
 };
