@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
   server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(100000);  // httplib closes a connection after 5 requests by default
   install_router_routes(server, map, config, opt);
   if (!server.bind_to_port(listen.first, listen.second)) {
     std::cerr << "payrouter: cannot listen on " << listen_text << "\n";

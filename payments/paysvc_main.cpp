@@ -107,6 +107,7 @@ int run_serve(const Flags& f) {
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
   server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(100000);  // httplib closes a connection after 5 requests by default
   install_service_routes(server, ledger, ownership, config, f.dc);
   if (!server.bind_to_port(listen.first, listen.second)) {
     std::cerr << "paysvc serve: cannot listen on " << f.listen << "\n";
