@@ -37,6 +37,7 @@ class EtcdCluster {
   std::string endpoints() const;          // "http://127.0.0.1:P,..."
   const std::vector<std::string>& urls() const { return urls_; }
   const std::string& dir() const { return dir_.path(); }
+  void signal(size_t member, int signo) const { members_.at(member)->signal(signo); }
 
  private:
   TempDir dir_;
