@@ -19,6 +19,7 @@ TEST(PaymentsDeadline, NoQuorumAnswersUnknownWithinTheDeadline) {
   ASSERT_EQ(pay(lab.url("hz"), "d-0", 0, 1, 10).status, 201);  // the path works
   lab.etcd.signal(1, SIGSTOP);
   lab.etcd.signal(2, SIGSTOP);
+  ASSERT_TRUE(wait_until([&] { return lab.etcd.stopped(1) && lab.etcd.stopped(2); }, std::chrono::seconds(5)));
   auto t0 = Clock::now();
   Reply r = pay(lab.url("hz"), "d-1", 3, 1, 10);
   auto took = Clock::now() - t0;

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <stdexcept>
 #include <thread>
@@ -93,6 +94,18 @@ EtcdCluster::EtcdCluster(int members) {
     }, std::chrono::seconds(15));
     if (!ok) throw std::runtime_error("etcd member " + std::to_string(i) + " not healthy; log:\n" + members_[i]->log());
   }
+}
+
+bool EtcdCluster::stopped(size_t member) const {
+  std::string dir = "/proc/" + std::to_string(members_.at(member)->pid()) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(dir)) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    auto paren = line.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'T') return false;
+  }
+  return true;
 }
 
 std::string EtcdCluster::endpoints() const {

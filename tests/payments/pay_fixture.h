@@ -38,6 +38,8 @@ class EtcdCluster {
   const std::vector<std::string>& urls() const { return urls_; }
   const std::string& dir() const { return dir_.path(); }
   void signal(size_t member, int signo) const { members_.at(member)->signal(signo); }
+  // True once every thread of the member is stopped (SIGSTOP is asynchronous).
+  bool stopped(size_t member) const;
 
  private:
   TempDir dir_;
