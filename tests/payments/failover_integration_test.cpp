@@ -147,7 +147,9 @@ TEST(PaymentsFailover, FailbackMovesUnitsHomeUnderLoad) {
       ASSERT_EQ(records.count(key), 1u) << "acknowledged but lost: " << key;
       EXPECT_EQ(records[key]["status"], c.status.at(key));
       EXPECT_EQ(records[key]["revision"], rev);
-      if (i > 0) EXPECT_GT(rev, c.acked[i - 1].second) << "a payer's payments committed out of ack order";
+      if (i > 0) {
+        EXPECT_GT(rev, c.acked[i - 1].second) << "a payer's payments committed out of ack order";
+      }
       served[records[key]["served_by"]]++;
     }
   }
