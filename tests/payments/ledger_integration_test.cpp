@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <csignal>
 #include <map>
 #include <mutex>
 #include <random>
@@ -155,6 +156,29 @@ TEST(PaymentsLedger, SeedRefusesASeededLedgerAndBadFlags) {
   EXPECT_EQ(account_balance(accts.kvs.back().value), 100000);
   EXPECT_EQ(account_from_key(accts.kvs.back().key), 299);
   EXPECT_EQ(config_from_json(json::parse(ec.range(kConfigKey).kvs.at(0).value)).total_minor, 30000000);
+}
+
+TEST(PaymentsLedger, SigtermExitsCleanlyAndFreesTheUnits) {
+  EtcdCluster etcd;
+  TempDir logs;
+  ASSERT_EQ(run({PAYSVC_BIN, "seed", "--etcd", etcd.endpoints(), "--accounts", "30"}, logs.path() + "/seed"), 0);
+  std::string listen = "127.0.0.1:" + std::to_string(free_port());
+  auto hz = start_and_wait({PAYSVC_BIN, "serve", "--dc", "hz", "--listen", listen, "--etcd", etcd.endpoints()},
+                           logs.path() + "/hz", "paysvc: serving dc=hz");
+  EtcdClient ec(parse_endpoints(etcd.endpoints()), std::chrono::seconds(5));
+  ASSERT_TRUE(wait_until([&] { return ec.range_prefix(kUnitPrefix).kvs.size() == 4; }, std::chrono::seconds(5)));
+  hz->signal(SIGTERM);
+  EXPECT_EQ(hz->wait_exit(std::chrono::seconds(5)), 0) << hz->log();
+  // The lease was revoked on the way out: hz's units are free at once, not after the TTL.
+  EXPECT_EQ(ec.range_prefix(kUnitPrefix).kvs.size(), 0u);
+  std::string r_listen = "127.0.0.1:" + std::to_string(free_port());
+  auto router = start_and_wait({PAYROUTER_BIN, "--listen", r_listen, "--etcd", etcd.endpoints(), "--service",
+                                "hz=http://" + listen},
+                               logs.path() + "/router", "payrouter: serving on");
+  router->signal(SIGTERM);
+  EXPECT_EQ(router->wait_exit(std::chrono::seconds(5)), 0) << router->log();
+  EXPECT_EQ(run({PAYROUTER_BIN, "--listen", r_listen, "--etcd", etcd.endpoints(), "--service", "hz"},
+                logs.path() + "/bad"), 2);
 }
 
 }  // namespace
