@@ -96,7 +96,7 @@ RangeResult EtcdClient::range(const std::string& key, const std::string& range_e
 
 RangeResult EtcdClient::range_prefix(const std::string& prefix, int64_t revision,
                                      std::chrono::milliseconds deadline) {
-  constexpr int64_t kPage = 2000;
+  constexpr int64_t kPage = 10000;  // fewer round trips: a 2000-key page costs etcd ~80 ms
   const std::string end = prefix_end(prefix);
   RangeResult all;
   std::string from = prefix;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
@@ -76,7 +77,9 @@ void forward_get(const httplib::Request& req, httplib::Response& res, const Rout
     size_t idx = (first + i) % svcs.size();
     auto& cli = service_client(svcs[idx].second);
     cli.set_connection_timeout(opt.deadline);
-    cli.set_read_timeout(opt.forward_timeout);
+    // A snapshot of a big ledger takes seconds to read and send.
+    cli.set_read_timeout(req.path == "/v1/ledger/snapshot" ? std::max(opt.forward_timeout, std::chrono::milliseconds(30000))
+                                                           : opt.forward_timeout);
     auto r = cli.Get(req.path);
     if (r && r->status < 500) {
       preferred = idx;
