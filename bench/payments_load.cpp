@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
       std::vector<double> lat;
       std::map<int, int64_t> st;
       auto period = rate > 0 ? std::chrono::duration<double>(threads / rate) : std::chrono::duration<double>(0);
-      auto next = Clock::now();
+      // Staggered, so that the threads' payments do not arrive in bursts.
+      auto next = start + std::chrono::duration_cast<Clock::duration>(period * t / threads);
       for (int64_t i = 0; Clock::now() < end; ++i) {
         if (rate > 0) {
           std::this_thread::sleep_until(next);
