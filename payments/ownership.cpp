@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace payments {
 
 using nlohmann::json;
@@ -137,9 +139,10 @@ bool Ownership::should_claim(int unit, Clock::time_point now) const {
   const std::string& home = config_.home[static_cast<size_t>(unit)];
   if (home == dc_) return now >= reclaim_after_;
   if (config_.takeover_of(home) != dc_) return false;
-  // The home DC's service may simply not have started yet: take over a unit
-  // only once it has been owned and lapsed, or after a grace period.
-  return seen_owned_[static_cast<size_t>(unit)] || now - started_ >= 3 * ttl_;
+  // The home DC's service may simply not have started yet (services of a lab
+  // start seconds apart on a loaded machine): take over a unit only once it
+  // has been owned and lapsed, or when its home has not come up in 10 s.
+  return seen_owned_[static_cast<size_t>(unit)] || now - started_ >= std::max<Clock::duration>(10 * ttl_, std::chrono::seconds(10));
 }
 
 void Ownership::refresh_units(Clock::time_point now) {
