@@ -95,13 +95,12 @@ RangeResult EtcdClient::range(const std::string& key, const std::string& range_e
 }
 
 RangeResult EtcdClient::range_prefix(const std::string& prefix, int64_t revision,
-                                     std::chrono::milliseconds deadline) {
-  constexpr int64_t kPage = 10000;  // fewer round trips: a 2000-key page costs etcd ~80 ms
+                                     std::chrono::milliseconds deadline, int64_t page_size) {
   const std::string end = prefix_end(prefix);
   RangeResult all;
   std::string from = prefix;
   for (;;) {
-    RangeResult page = range(from, end, revision, kPage, deadline);
+    RangeResult page = range(from, end, revision, page_size, deadline);
     if (revision == 0) revision = page.revision;  // later pages read the same revision
     all.revision = revision;
     for (auto& kv : page.kvs) all.kvs.push_back(std::move(kv));

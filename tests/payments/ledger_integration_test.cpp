@@ -60,7 +60,21 @@ TEST(PaymentsLedger, ConcurrentPaymentsFromThreeServicesConserveMoney) {
           acked[key] = {r.body["status"], r.body["served_by"]};
         }
       });
+  // Snapshots taken during the load: balances and records at one revision,
+  // so each one is conserved and replays exactly.
+  std::atomic<bool> done{false};
+  int snapshots = 0;
+  std::thread snapper([&] {
+    while (!done) {
+      json snap = lab.snapshot();
+      expect_ledger_consistent(snap, lab.accounts, lab.balance_minor);
+      ++snapshots;
+    }
+  });
   for (auto& th : threads) th.join();
+  done = true;
+  snapper.join();
+  EXPECT_GE(snapshots, 1);
   EXPECT_EQ(bad.load(), 0) << "payments without a final 201";
   json snap = lab.snapshot();
   expect_ledger_consistent(snap, lab.accounts, lab.balance_minor);
@@ -156,6 +170,24 @@ TEST(PaymentsLedger, SeedRefusesASeededLedgerAndBadFlags) {
   EXPECT_EQ(account_balance(accts.kvs.back().value), 100000);
   EXPECT_EQ(account_from_key(accts.kvs.back().key), 299);
   EXPECT_EQ(config_from_json(json::parse(ec.range(kConfigKey).kvs.at(0).value)).total_minor, 30000000);
+}
+
+TEST(PaymentsLedger, PagedRangeReadsOneRevision) {
+  EtcdCluster etcd;
+  EtcdClient ec(parse_endpoints(etcd.endpoints()), std::chrono::seconds(5));
+  Txn t;
+  for (int i = 0; i < 50; ++i) t.success.push_back(put_op("/t/" + std::to_string(100 + i), "old"));
+  const int64_t rev = ec.txn(t).revision;
+  for (auto& op : t.success) op.value = "new";
+  t.success.push_back(put_op("/t/999", "new"));  // a key that did not exist at rev
+  ASSERT_GT(ec.txn(t).revision, rev);
+  RangeResult then = ec.range_prefix("/t/", rev, std::chrono::milliseconds(0), 7);  // 8 pages
+  ASSERT_EQ(then.kvs.size(), 50u);
+  EXPECT_EQ(then.revision, rev);
+  for (const auto& kv : then.kvs) EXPECT_EQ(kv.value, "old") << kv.key;
+  RangeResult now = ec.range_prefix("/t/", 0, std::chrono::milliseconds(0), 7);
+  ASSERT_EQ(now.kvs.size(), 51u);  // the positive control: the same reads see the new state
+  for (const auto& kv : now.kvs) EXPECT_EQ(kv.value, "new") << kv.key;
 }
 
 TEST(PaymentsLedger, SigtermExitsCleanlyAndFreesTheUnits) {
