@@ -179,6 +179,7 @@ void Ownership::refresh_units(Clock::time_point now) {
       }
     }
   }
+  units_revision_ = r.revision;
   for (int u : to_claim) claim(u, lease);
 }
 

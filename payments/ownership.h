@@ -39,6 +39,9 @@ class Ownership {
   std::optional<int64_t> epoch_of(int unit) const;
   std::vector<int> held_units() const;
   bool has_lease() const;
+  // The etcd revision of the last owner keys this service has seen: every
+  // owner present then counts as "seen owned" for takeover.
+  int64_t units_revision() const { return units_revision_.load(); }
   int64_t lease_id() const;
 
   // Moves units homed here back from whoever owns them (unit -1 = all of them).
@@ -70,6 +73,7 @@ class Ownership {
   std::map<int, int64_t> held_;         // unit -> epoch
   std::vector<bool> seen_owned_;        // unit's key was present at some poll
 
+  std::atomic<int64_t> units_revision_{0};
   std::atomic<bool> running_{false};
   std::thread thread_;        // lease: grant, keepalive, local fencing
   std::thread units_thread_;  // owner keys: refresh and claims

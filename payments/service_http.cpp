@@ -78,7 +78,10 @@ void install_service_routes(httplib::Server& server, Ledger& ledger, Ownership& 
   });
   server.Get("/v1/health", [&ownership, dc](const httplib::Request&, httplib::Response& res) {
     bool lease = ownership.has_lease();
-    write_answer(res, Answer{200, json{{"dc", dc}, {"lease", lease}, {"units", ownership.held_units()}}});
+    write_answer(res, Answer{200, json{{"dc", dc},
+                                       {"lease", lease},
+                                       {"units", ownership.held_units()},
+                                       {"units_revision", ownership.units_revision()}}});
   });
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty())

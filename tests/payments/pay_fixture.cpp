@@ -173,6 +173,13 @@ PaymentsLab::PaymentsLab(int64_t n_accounts, int64_t balance, int etcd_members)
     return o.size() == 12;
   }, std::chrono::seconds(10));
   if (!ready) throw std::runtime_error("units not all owned by their homes");
+  // ...and every service has seen them owned: a takeover claims a lapsed unit
+  // at once only if it saw it owned before (else after its start-up grace).
+  const int64_t rev = http_get(urls_.front(), "/v1/units").body.value("revision", int64_t{0});
+  for (const auto& u : urls_)
+    if (!wait_until([&] { return http_get(u, "/v1/health").body.value("units_revision", int64_t{0}) >= rev; },
+                    std::chrono::seconds(10)))
+      throw std::runtime_error(u + " has not seen the owners");
 }
 
 PaymentsLab::~PaymentsLab() = default;
