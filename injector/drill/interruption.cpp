@@ -12,13 +12,13 @@ struct Event {
 };
 
 std::vector<Event> events_of(const std::vector<SentPayment>& payments, const PaymentFilter& which,
-                             std::int64_t from_us) {
+                             std::int64_t from_us, std::int64_t to_us) {
   std::vector<Event> events;
   for (const SentPayment& p : payments) {
     if (!which(p)) continue;
     for (std::size_t i = 0; i < p.attempts.size(); ++i) {
       const Attempt& a = p.attempts[i];
-      if (a.start_us < from_us) continue;
+      if (a.start_us < from_us || a.start_us >= to_us) continue;
       const bool final = i + 1 == p.attempts.size() && p.outcome != Outcome::kUnknown;
       events.push_back(final ? Event{a.end_us, true} : Event{a.start_us, false});
     }
@@ -30,8 +30,9 @@ std::vector<Event> events_of(const std::vector<SentPayment>& payments, const Pay
 }  // namespace
 
 std::optional<Interruption> longest_interruption(const std::vector<SentPayment>& payments,
-                                                 const PaymentFilter& which, std::int64_t from_us) {
-  const std::vector<Event> events = events_of(payments, which, from_us);
+                                                 const PaymentFilter& which, std::int64_t from_us,
+                                                 std::int64_t to_us) {
+  const std::vector<Event> events = events_of(payments, which, from_us, to_us);
   std::optional<Interruption> longest;
   bool open = false;  // an interruption began at `began` and has not ended
   std::int64_t began = 0;

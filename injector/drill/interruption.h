@@ -3,6 +3,7 @@
 // game day is judged by (recovery time of the cut datacenter's units, the
 // longest interruption of everyone else's).
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -23,10 +24,11 @@ using PaymentFilter = std::function<bool(const SentPayment&)>;
 
 // The longest stretch, among the payments `which` selects, from an attempt
 // that failed (no final answer) after the last acknowledgement to the next
-// acknowledgement; attempts before from_us are ignored. nullopt: no attempt
-// ever failed. An interruption still open at the end runs to the last attempt.
+// acknowledgement; only attempts begun in [from_us, to_us) count. nullopt: no
+// attempt failed. An interruption still open at the end runs to the last attempt.
 std::optional<Interruption> longest_interruption(const std::vector<SentPayment>& payments,
-                                                 const PaymentFilter& which, std::int64_t from_us = 0);
+                                                 const PaymentFilter& which, std::int64_t from_us = 0,
+                                                 std::int64_t to_us = INT64_MAX);
 
 // Recovery after an event at t_us (a cut's activation): the first
 // acknowledgement of an attempt that began at or after t_us and was not

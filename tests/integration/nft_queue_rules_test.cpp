@@ -11,7 +11,7 @@
 #include <regex>
 #include <string>
 
-#include "integration/netns_thread.h"
+#include "support/in_netns.h"
 #include "integration/nfq_listener.h"
 #include "support/negative_check.h"
 #include "support/netns.h"

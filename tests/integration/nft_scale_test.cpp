@@ -14,7 +14,7 @@
 #include "daemon/nft/nft_messages.h"
 #include "daemon/nft/nft_socket.h"
 #include "daemon/nft/queue_rules.h"
-#include "integration/netns_thread.h"
+#include "support/in_netns.h"
 #include "integration/nfq_listener.h"
 #include "support/negative_check.h"
 #include "support/netns.h"
