@@ -112,7 +112,9 @@ void expect_failover(const CutOutcome& out) {
   EXPECT_GT(out.cut_units_served_by.count("sh") ? out.cut_units_served_by.at("sh") : 0, 0);
   EXPECT_EQ(out.cut_units_served_by.count("hz"), 0u) << "hz acknowledged a payment while cut off";
   // Everyone else kept paying: a stall, if any, is short (goal 1-2 s; loose here).
-  if (out.others) EXPECT_LT(out.others->length_us(), 5'000'000) << "the other units stopped";
+  if (out.others) {
+    EXPECT_LT(out.others->length_us(), 5'000'000) << "the other units stopped";
+  }
 }
 
 TEST_F(PaymentsOnTheLab, IsolatingHzWithTheLeaderElsewhereMovesItsUnitsToShAndLosesNothing) {
