@@ -71,10 +71,12 @@ Answer Ledger::pay_attempts(const std::string& key, const PaymentRequest& r) {
   const auto budget = 4 * etcd_.deadline();
   const auto start = std::chrono::steady_clock::now();
   for (int attempt = 0; attempt < kMaxAttempts && std::chrono::steady_clock::now() - start < budget; ++attempt) {
-    // One consistent read of everything the decision depends on.
+    // One consistent read of everything the decision depends on. The first
+    // is served by the local member without a consensus round: if it lags,
+    // the commit's compares fail and the next read is linearizable.
     Txn read;
-    read.success = {range_op(payment_key(key)), range_op(unit_owner_key(unit)), range_op(account_key(r.from)),
-                    range_op(account_key(r.to))};
+    auto op = attempt == 0 ? serializable_range_op : [](std::string k) { return range_op(std::move(k)); };
+    read.success = {op(payment_key(key)), op(unit_owner_key(unit)), op(account_key(r.from)), op(account_key(r.to))};
     TxnResult got = etcd_.txn(read);
     if (got.responses.size() != 4) return error(500, "etcd", "short read txn answer");
     if (!got.responses[0].kvs.empty()) return stored(got.responses[0].kvs.front(), hash);
