@@ -36,11 +36,17 @@ std::string prefix_end(const std::string& prefix) {
 }
 
 Op put_op(std::string key, std::string value, int64_t lease) {
-  return Op{Op::Kind::Put, std::move(key), std::move(value), lease, {}};
+  return Op{Op::Kind::Put, std::move(key), std::move(value), lease, {}, false};
 }
 
 Op range_op(std::string key, std::string range_end) {
-  return Op{Op::Kind::Range, std::move(key), {}, 0, std::move(range_end)};
+  return Op{Op::Kind::Range, std::move(key), {}, 0, std::move(range_end), false};
+}
+
+Op serializable_range_op(std::string key) {
+  Op op = range_op(std::move(key));
+  op.serializable = true;
+  return op;
 }
 
 namespace {
@@ -62,7 +68,7 @@ json op_json(const Op& op) {
     if (op.lease != 0) put["lease"] = std::to_string(op.lease);
     return json{{"request_put", put}};
   }
-  return json{{"request_range", range_request(op.key, op.range_end)}};
+  return json{{"request_range", range_request(op.key, op.range_end, 0, 0, op.serializable)}};
 }
 
 json ops_json(const std::vector<Op>& ops) {
@@ -111,8 +117,10 @@ json txn_to_json(const Txn& txn) {
   return json{{"compare", cmp}, {"success", ops_json(txn.success)}, {"failure", ops_json(txn.failure)}};
 }
 
-json range_request(const std::string& key, const std::string& range_end, int64_t revision, int64_t limit) {
+json range_request(const std::string& key, const std::string& range_end, int64_t revision, int64_t limit,
+                   bool serializable) {
   json j{{"key", base64_encode(key)}};
+  if (serializable) j["serializable"] = true;
   if (!range_end.empty()) j["range_end"] = base64_encode(range_end);
   if (revision != 0) j["revision"] = std::to_string(revision);
   if (limit != 0) j["limit"] = std::to_string(limit);

@@ -43,6 +43,9 @@ struct Op {
   std::string value;      // Put only
   int64_t lease = 0;      // Put only; 0 = no lease
   std::string range_end;  // Range only; empty = the single key
+  // Range only: answered by the member from its own state, without a
+  // consensus round (may lag the leader slightly).
+  bool serializable = false;
 };
 
 struct Txn {
@@ -66,10 +69,11 @@ std::string prefix_end(const std::string& prefix);
 
 Op put_op(std::string key, std::string value, int64_t lease = 0);
 Op range_op(std::string key, std::string range_end = {});
+Op serializable_range_op(std::string key);
 
 nlohmann::json txn_to_json(const Txn& txn);
 nlohmann::json range_request(const std::string& key, const std::string& range_end = {},
-                             int64_t revision = 0, int64_t limit = 0);
+                             int64_t revision = 0, int64_t limit = 0, bool serializable = false);
 
 // Throw std::invalid_argument on a malformed answer.
 RangeResult range_from_json(const nlohmann::json& answer);

@@ -65,39 +65,53 @@ Answer Ledger::pay(const std::string& key, const PaymentRequest& r) {
   }
 }
 
+std::optional<Answer> Ledger::refusal(const TxnResult& got, int unit) const {
+  if (got.responses[1].kvs.empty())
+    return error(503, "no_owner", "unit " + std::to_string(unit) + " has no owner (failover in progress)", 1);
+  const KeyValue& owner = got.responses[1].kvs.front();
+  std::string owner_name = owner_dc(owner.value);
+  if (owner_name != dc_) {
+    Answer a = error(421, "not_owner", "unit " + std::to_string(unit) + " is owned by " + owner_name);
+    a.body["owner"] = owner_name;
+    return a;
+  }
+  auto epoch = ownership_.epoch_of(unit);
+  if (!epoch || *epoch != owner.mod_revision)
+    return error(503, "not_ready", "this service does not hold unit " + std::to_string(unit) + " right now", 1);
+  if (got.responses[2].kvs.empty() || got.responses[3].kvs.empty())
+    return error(500, "no_account", "an account is missing from the ledger");
+  return std::nullopt;
+}
+
 Answer Ledger::pay_attempts(const std::string& key, const PaymentRequest& r) {
   const std::string hash = body_hash(r);
   const int unit = config_.unit_of(r.from);
   const auto budget = 4 * etcd_.deadline();
   const auto start = std::chrono::steady_clock::now();
+  // The first read is served by the local member without a consensus round.
+  // It may lag: a refusal it suggests is confirmed by a linearizable read,
+  // and a commit decided on it fails its compares (then we read linearizably).
+  // A record it shows is final either way: records are never rewritten.
+  bool serializable = true;
   for (int attempt = 0; attempt < kMaxAttempts && std::chrono::steady_clock::now() - start < budget; ++attempt) {
-    // One consistent read of everything the decision depends on.
-    Txn read;
-    read.success = {range_op(payment_key(key)), range_op(unit_owner_key(unit)), range_op(account_key(r.from)),
-                    range_op(account_key(r.to))};
+    Txn read;  // one consistent read of everything the decision depends on
+    for (const auto& k : {payment_key(key), unit_owner_key(unit), account_key(r.from), account_key(r.to)})
+      read.success.push_back(serializable ? serializable_range_op(k) : range_op(k));
     TxnResult got = etcd_.txn(read);
     if (got.responses.size() != 4) return error(500, "etcd", "short read txn answer");
     if (!got.responses[0].kvs.empty()) return stored(got.responses[0].kvs.front(), hash);
-    if (got.responses[1].kvs.empty())
-      return error(503, "no_owner", "unit " + std::to_string(unit) + " has no owner (failover in progress)", 1);
-    const KeyValue& owner = got.responses[1].kvs.front();
-    std::string owner_name = owner_dc(owner.value);
-    if (owner_name != dc_) {
-      Answer a = error(421, "not_owner", "unit " + std::to_string(unit) + " is owned by " + owner_name);
-      a.body["owner"] = owner_name;
-      return a;
+    if (auto no = refusal(got, unit)) {
+      if (!serializable) return *no;
+      serializable = false;
+      continue;
     }
-    auto epoch = ownership_.epoch_of(unit);
-    if (!epoch || *epoch != owner.mod_revision)
-      return error(503, "not_ready", "this service does not hold unit " + std::to_string(unit) + " right now", 1);
-    if (got.responses[2].kvs.empty() || got.responses[3].kvs.empty())
-      return error(500, "no_account", "an account is missing from the ledger");
+    serializable = false;
     PaymentRead pr;
     pr.from_balance = account_balance(got.responses[2].kvs.front().value);
     pr.from_mod = got.responses[2].kvs.front().mod_revision;
     pr.to_balance = account_balance(got.responses[3].kvs.front().value);
     pr.to_mod = got.responses[3].kvs.front().mod_revision;
-    pr.epoch = *epoch;
+    pr.epoch = got.responses[1].kvs.front().mod_revision;  // == the epoch this service holds (refusal checked)
     Record rec = decide(key, r, pr, dc_, unit);
     TxnResult res = etcd_.txn(payment_txn(rec, pr));
     if (res.succeeded) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -36,6 +37,8 @@ class Ledger {
  private:
   Answer pay_attempts(const std::string& key, const PaymentRequest& r);
   Answer stored(const KeyValue& kv, const std::string& hash) const;
+  // Why this service may not commit on this read (owner, epoch, accounts), if so.
+  std::optional<Answer> refusal(const TxnResult& got, int unit) const;
 
   EtcdClient& etcd_;
   const PayConfig& config_;

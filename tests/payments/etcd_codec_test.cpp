@@ -85,6 +85,9 @@ TEST(EtcdCodec, TxnRequestEncodesComparesAndOps) {
   EXPECT_EQ(j["success"][0]["request_put"]["lease"], "77");
   EXPECT_EQ(j["failure"][0]["request_range"]["range_end"], base64_encode("/p0"));
   EXPECT_FALSE(j["failure"][0]["request_range"].contains("revision"));
+  EXPECT_FALSE(j["failure"][0]["request_range"].contains("serializable"));
+  t.failure.push_back(serializable_range_op("/s"));
+  EXPECT_EQ(txn_to_json(t)["failure"][1]["request_range"]["serializable"], true);
 }
 
 TEST(EtcdCodec, PrefixEndAndPagedRange) {
