@@ -12,6 +12,7 @@
 #include "config.h"
 #include "etcd_client.h"
 #include "router.h"
+#include "stop_signals.h"
 #include "service_http.h"
 #include "unit_map.h"
 
@@ -36,12 +37,7 @@ PayConfig load_config(const std::vector<std::string>& endpoints, std::chrono::mi
 }  // namespace
 
 int main(int argc, char** argv) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  payments::block_stop_signals();
 
   std::string listen_text, etcd_list;
   std::vector<std::string> service_flags;
@@ -88,15 +84,7 @@ int main(int argc, char** argv) {
     std::cerr << "payrouter: cannot listen on " << listen_text << "\n";
     return 1;
   }
-  std::thread([&server] {
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGTERM);
-    sigaddset(&s, SIGINT);
-    int sig = 0;
-    sigwait(&s, &sig);
-    server.stop();
-  }).detach();
+  payments::stop_on_signals(server);
   std::cerr << "payrouter: serving on http://" << listen_text << std::endl;
   server.listen_after_bind();
   map.stop();

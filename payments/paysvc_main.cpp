@@ -17,6 +17,7 @@
 #include "ownership.h"
 #include "seed.h"
 #include "service_http.h"
+#include "stop_signals.h"
 
 using namespace payments;
 
@@ -69,19 +70,6 @@ PayConfig load_config(EtcdClient& etcd) {
   }
 }
 
-// SIGTERM/SIGINT stop the server; blocked in every thread, taken by one.
-void stop_on_signals(httplib::Server& server) {
-  std::thread([&server] {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    int sig = 0;
-    sigwait(&set, &sig);
-    server.stop();
-  }).detach();
-}
-
 int run_serve(const Flags& f) {
   std::pair<std::string, int> listen;
   try {
@@ -113,7 +101,7 @@ int run_serve(const Flags& f) {
     std::cerr << "paysvc serve: cannot listen on " << f.listen << "\n";
     return 1;
   }
-  stop_on_signals(server);
+  payments::stop_on_signals(server);
   // Before the ownership threads start logging, so the line stays whole.
   std::cerr << "paysvc: serving dc=" << f.dc << " on http://" << f.listen << std::endl;
   ownership.start();
@@ -126,12 +114,7 @@ int run_serve(const Flags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  payments::block_stop_signals();
 
   Flags f;
   CLI::App app{"paysvc: the sample payment service on etcd"};

@@ -34,17 +34,6 @@ cleanup() {
 }
 on_exit cleanup
 
-# check NAME CMD...: passes if CMD exits 0; shows its output if not.
-check() {
-  local name=$1
-  shift
-  if "$@" >"$WORK/check.out" 2>&1; then
-    pass "$name"
-  else
-    fail "$name" "command: $*" "$(tail -n 20 "$WORK/check.out")"
-  fi
-}
-
 # check_shown NAME CMD...: check, and shows CMD's last output line (a measured figure) either way.
 check_shown() {
   check "$@"

@@ -22,28 +22,6 @@ readonly P=lt$SUFFIX Q=lu$SUFFIX
 WORK=$(mktemp -d /tmp/lab_test.XXXXXX) || exit 2
 readonly WORK
 
-# check NAME CMD...: passes if CMD exits 0.
-check() {
-  local name=$1
-  shift
-  if "$@" >"$WORK/check.out" 2>&1; then
-    pass "$name"
-  else
-    fail "$name" "command: $*" "$(tail -n 15 "$WORK/check.out")"
-  fi
-}
-
-# check_fails NAME CMD...: passes if CMD exits non-zero.
-check_fails() {
-  local name=$1
-  shift
-  if "$@" >"$WORK/check.out" 2>&1; then
-    fail "$name" "command unexpectedly succeeded: $*" "$(tail -n 15 "$WORK/check.out")"
-  else
-    pass "$name"
-  fi
-}
-
 cleanup() {
   "$LAB" down --prefix "$Q" >/dev/null 2>&1
   "$LAB" down --prefix "$P" >/dev/null 2>&1

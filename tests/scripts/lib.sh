@@ -1,5 +1,6 @@
 # Shared by the shell tests (tests/scripts/*_test.sh, tests/vm/netem_smoke.sh):
-# pass/fail counters, the summary line, unique name suffixes, an exit trap.
+# pass/fail counters, checks of a command's exit status, the summary line,
+# unique name suffixes, an exit trap.
 # Source it from the test script; each script keeps its own setup and cleanup.
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -25,6 +26,30 @@ fail() {
 summary() {
   echo "$PASSED passed, $FAILED failed"
   ((FAILED == 0))
+}
+
+# check NAME CMD...: passes if CMD exits 0; if not, shows the command and the
+# last 20 lines of its output. The output is kept in $WORK/check.out (the
+# caller's scratch directory) for a closer look.
+check() {
+  local name=$1
+  shift
+  if "$@" >"$WORK/check.out" 2>&1; then
+    pass "$name"
+  else
+    fail "$name" "command: $*" "$(tail -n 20 "$WORK/check.out")"
+  fi
+}
+
+# check_fails NAME CMD...: passes if CMD exits non-zero.
+check_fails() {
+  local name=$1
+  shift
+  if "$@" >"$WORK/check.out" 2>&1; then
+    fail "$name" "command unexpectedly succeeded: $*" "$(tail -n 20 "$WORK/check.out")"
+  else
+    pass "$name"
+  fi
 }
 
 # unique_suffix: 6 digits from the pid and a random digit, so parallel runs
