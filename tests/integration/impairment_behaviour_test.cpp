@@ -2,6 +2,8 @@
 // impairment_behaviour.h. Instantiated per backend by the lane that has it.
 // Each test says what it would catch; the error rates are support/stats.h's.
 
+#include <future>
+
 #include "integration/impairment_behaviour.h"
 
 #include "daemon/tc/netem.h"
@@ -167,11 +169,18 @@ TEST_P(Behaviour, DelayLossAndBandwidthCombine) {
 }
 
 // Catches an ingress delay off by its margin, or one that also delays c.
+// b and c probe a at the same time, so c is b's control on a's ingress path:
+// a burst of load that lengthens b's replies lengthens c's too (under qemu on
+// a loaded host, one in ~100 runs moved b's median alone by 3.5 ms when it was
+// judged against a baseline taken before the fault).
 TEST_P(Behaviour, IngressDelayIsMeasuredFromTheOtherSide) {
-  const double base = median('b', ThreeSiteLab::v4('a'));
+  const double base = median('c', ThreeSiteLab::v4('a'));
   apply({{"delay", {{"time_us", 30000}}}}, {ThreeSiteLab::v4_net('b')}, "ingress");
-  EXPECT_NEAR(median('b', ThreeSiteLab::v4('a')) - base, 30.0, tolerance(30)) << "b's requests wait on a's ingress";
-  EXPECT_NEAR(median('c', ThreeSiteLab::v4('a')) - base, 0.0, tolerance(0)) << "c's do not";
+  auto from_c = std::async(std::launch::async, [this] { return median('c', ThreeSiteLab::v4('a')); });
+  const double b = median('b', ThreeSiteLab::v4('a'));
+  const double c = from_c.get();
+  EXPECT_NEAR(b - c, 30.0, tolerance(30)) << "b's requests wait on a's ingress";
+  EXPECT_NEAR(c - base, 0.0, tolerance(0)) << "c's do not";
 }
 
 }  // namespace
