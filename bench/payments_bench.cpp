@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   app.add_option("--cuts", o.cuts, "cuts per leader placement")->check(CLI::Range(1, 50));
   app.add_option("--rate", o.rate, "payments/s during the cuts")->check(CLI::Range(1, 2000));
   app.add_option("--hold-ms", o.hold_ms, "how long each cut lasts")->check(CLI::Range(1000, 60000));
-  app.add_option("--rates", o.rates, "offered rates for capacity, payments/s");
+  app.add_option("--rates", o.rates, "offered rates for capacity, payments/s (comma-separated)")->delimiter(',');
   app.add_option("--seconds", o.seconds, "seconds per capacity step")->check(CLI::Range(2, 120));
   CLI11_PARSE(app, argc, argv);
   if (geteuid() != 0) {

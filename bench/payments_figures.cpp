@@ -82,11 +82,11 @@ void run_capacity(const testing::PaymentsLab& lab, const BenchOptions& o) {
     plan.api_url = lab.api_url();
     plan.rate_per_s = rate;
     plan.duration = std::chrono::seconds(o.seconds);
-    plan.workers = 128;
+    plan.workers = 32;  // fewer than the router's 64 threads: httplib gives each open connection one
     plan.key_prefix = "cap" + std::to_string(getpid()) + "-" + std::to_string(static_cast<int>(rate)) + "-";
     std::atomic<bool> stop{false};
     const auto sent = lab.as_user([&] { return drill::run_traffic(plan, stop); });
-    std::vector<std::int64_t> latency;
+    std::vector<std::int64_t> latency, lag, exchange;  // due->answer; due->first send; one HTTP exchange
     std::size_t unfinished = 0;
     for (const auto& p : sent) {
       if (!p.acknowledged()) {
@@ -94,9 +94,17 @@ void run_capacity(const testing::PaymentsLab& lab, const BenchOptions& o) {
         continue;
       }
       latency.push_back(p.final_attempt()->end_us - p.due_us);
+      lag.push_back(p.attempts.front().start_us - p.due_us);
+      exchange.push_back(p.attempts.front().end_us - p.attempts.front().start_us);
     }
-    std::sort(latency.begin(), latency.end());
-    auto pct = [&](double q) { return latency.empty() ? 0.0 : ms(latency[static_cast<std::size_t>(q * static_cast<double>(latency.size() - 1))]); };
+    auto quantile = [](std::vector<std::int64_t>& v, double q) {
+      if (v.empty()) return 0.0;
+      std::sort(v.begin(), v.end());
+      return ms(v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))]);
+    };
+    auto pct = [&](double q) { return quantile(latency, q); };
+    std::printf("  (client lag p50 %.1f ms p99 %.1f ms; one exchange p50 %.1f ms p99 %.1f ms)\n", quantile(lag, 0.5),
+                quantile(lag, 0.99), quantile(exchange, 0.5), quantile(exchange, 0.99));
     const double acked_per_s = static_cast<double>(latency.size()) / o.seconds;
     std::printf("  %6.0f/s  %7.1f/s  p50 %6.1f ms  p99 %7.1f ms  not final %zu\n", rate, acked_per_s, pct(0.5),
                 pct(0.99), unfinished);

@@ -11,7 +11,7 @@
 #   etcd/<dc>        the members' data dirs (tmpfs: fsync is cheap)
 #   logs/<name>.log  each process's output
 
-readonly ETCD_WAIT_S=15 SEED_WAIT_S=60 SERVICE_WAIT_S=15
+readonly ETCD_WAIT_S=15 SEED_WAIT_S=60 SERVICE_WAIT_S=15 FAILBACK_WAIT_S=10
 readonly PAY_PORT=8080 ETCD_CLIENT_PORT=2379 ETCD_PEER_PORT=2380
 
 # Resolves and checks the three binaries before anything is created; sets
@@ -241,5 +241,32 @@ payments_status() {
     fi
     printf '%-14s %-17s %-26s %-8s %-6s %s\n' "$name" "$ns" "$url" "$pid" "$state" "$health"
   done <"$labdir/payments/procs"
+  return "$bad"
+}
+
+# payments_failback LABDIR USERS_NS [DC]: asks each payment service (or DC's
+# only) to move its home units back (POST /v1/units/failback), from the
+# users' side, and prints each answer. A service that rejoined a moment ago
+# answers 503 until it holds a lease again: asked again for up to
+# FAILBACK_WAIT_S. Fails if a service never answers 200 or a unit did not move.
+payments_failback() {
+  local labdir=$1 users_ns=$2 only=${3:-} name ns pid url answer code t0 bad=0 found=0
+  while IFS=$'\t' read -r name ns pid url; do
+    [[ -z $only || $name == "paysvc-$only" ]] || continue
+    found=1
+    t0=${EPOCHREALTIME/./}
+    for ((;;)); do
+      answer=$(ip netns exec "$users_ns" curl -s --max-time 5 -w '\n%{http_code}' \
+        -H 'Content-Type: application/json' -d '{}' "$url/v1/units/failback" 2>/dev/null || true)
+      code=${answer##*$'\n'}
+      answer=${answer%$'\n'*}
+      [[ $code == 200 ]] && break
+      ((${EPOCHREALTIME/./} - t0 < FAILBACK_WAIT_S * 1000000)) || break
+      sleep 0.2
+    done
+    printf '%s: HTTP %s %s\n' "${name#paysvc-}" "${code:-none}" "$answer"
+    [[ $code == 200 && $answer == *'"failed":[]'* ]] || bad=1
+  done < <(payments_procs "$labdir" paysvc)
+  ((found)) || die "no payment service${only:+ in datacenter '$only'} in this lab (was it brought up with --payments?)"
   return "$bad"
 }

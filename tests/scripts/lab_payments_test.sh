@@ -25,7 +25,7 @@ readonly WORK
 readonly USERS=users-1 API=http://10.77.4.11:8080
 readonly ENDPOINTS=http://10.77.1.11:2379,http://10.77.2.11:2379,http://10.77.3.11:2379
 # Bounds for a loaded 2-core machine; typical values are about 1 s for both.
-readonly LOSE_QUORUM_BOUND_S=10 REGAIN_BOUND_S=20
+readonly LOSE_QUORUM_BOUND_S=10 REGAIN_BOUND_S=20 TAKEOVER_BOUND_S=20
 
 cleanup() {
   "$LAB" down --prefix "$Q" >/dev/null 2>&1
@@ -93,6 +93,36 @@ payment_through_router() {
   echo "after: account 1 = ${after_from:-?}, account 2 = ${after_to:-?}"
   [[ $code == 201 && $served == sh ]] || return 1
   ((after_from == before_from - 123 && after_to == before_to + 123))
+}
+
+# "home owner" per unit from GET /v1/units through the router, one line each.
+unit_owners() {
+  in_host "$USERS" curl -s --max-time 5 "$API/v1/units" | grep -o '"home":"[a-z0-9]*","owner":"[a-z0-9]*"' |
+    sed 's/"home":"\([a-z0-9]*\)","owner":"\([a-z0-9]*\)"/\1 \2/'
+}
+
+# Waits up to BOUND_S until every unit homed in hz is owned by sh (its takeover).
+sh_took_over_hz_units() {
+  local bound_s=$1 t0 owners
+  t0=$(now_ms)
+  while (($(now_ms) - t0 < bound_s * 1000)); do
+    owners=$(unit_owners)
+    if grep -q '^hz ' <<<"$owners" && ! grep '^hz ' <<<"$owners" | grep -qv '^hz sh$'; then
+      echo "sh owns hz's units $(($(now_ms) - t0)) ms after the check began"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "owners: $(tr '\n' ';' <<<"$owners")"
+  return 1
+}
+
+# Every unit owned by its home datacenter.
+units_all_home() {
+  local owners
+  owners=$(unit_owners)
+  echo "owners: $(tr '\n' ';' <<<"$owners")"
+  [[ $(wc -l <<<"$owners") -eq 12 ]] && ! awk '$1 != $2 { bad = 1 } END { exit !bad }' <<<"$owners"
 }
 
 # /health of DC's member, asked from inside DC-1 (the member's own host): 200 or not.
@@ -272,6 +302,7 @@ main() {
     check_shown "hz's member loses quorum while sh and sz keep a leader (within ${LOSE_QUORUM_BOUND_S}s)" \
       hz_loses_quorum_others_keep_it "$LOSE_QUORUM_BOUND_S"
     check "during the cut users reach sh's service but not hz's" users_cut_from_hz_only
+    check_shown "sh takes over hz's units (within ${TAKEOVER_BOUND_S}s)" sh_took_over_hz_units "$TAKEOVER_BOUND_S"
   else
     fail "injector partition --isolate hz" "$(tail -n 20 "$WORK/partition.out")"
   fi
@@ -279,6 +310,11 @@ main() {
   check_shown "after the revert all 3 members are healthy again with one leader (within ${REGAIN_BOUND_S}s)" \
     quorum_restored "$REGAIN_BOUND_S"
   check "after the revert users reach hz's service again" services_healthy_from_users
+  check_fails "before the failback hz's units are still sh's (failback is explicit)" units_all_home
+  check "lab failback moves the units home" "$LAB" failback --prefix "$P"
+  check "after the failback every unit is owned by its home" units_all_home
+  check_fails "lab failback --dc of a datacenter without a payment service is refused" \
+    "$LAB" failback --prefix "$P" --dc users
 
   lab_pids >"$WORK/pids"
   t0=${EPOCHREALTIME/./}
