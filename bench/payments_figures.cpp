@@ -39,8 +39,8 @@ Row one_cut(const testing::PaymentsLab& lab, const BenchOptions& o, const std::s
   d.key_prefix = "bench" + std::to_string(getpid()) + "-" + leader_in + std::to_string(n) + "-";
   const testing::CutOutcome out = testing::run_cut_drill(lab, d);
   Row r{leader_in, out.rto_us, out.others, out.after_heal, out.verdict.lost.size(), out.verdict.ok()};
-  std::printf("cut %-2d leader in %-3s  rto %6s ms  others %6s ms  heal %6s ms  lost %zu  ledger %s  (skew %.1f ms)\n", n,
-              leader_in.c_str(), ms_or_none(r.rto_us).c_str(), ms_or_none(r.others).c_str(),
+  std::printf("cut %-2d leader in %-3s  rto %6s ms  others %6s ms (served away %d)  heal %6s ms  lost %zu  ledger %s  (skew %.1f ms)\n",
+              n, leader_in.c_str(), ms_or_none(r.rto_us).c_str(), ms_or_none(r.others).c_str(), out.others_served_away,
               ms_or_none(r.heal).c_str(), r.lost, r.ok ? "ok" : out.verdict.to_json().dump().c_str(),
               ms(out.isolation.last_active_us - out.isolation.first_active_us));
   std::fflush(stdout);

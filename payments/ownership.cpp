@@ -119,7 +119,12 @@ void Ownership::keepalive(Clock::time_point now) {
     std::lock_guard lock(mu_);
     lease = lease_;
     if (lease == 0) return;
-    if (now - last_ok_ >= ttl_) return fence_locally("no successful keepalive within the lease TTL");
+    // A TTL without a successful keepalive stops serving (epoch_of), but the
+    // lease is kept and renewed on: an election elsewhere (no leader for a
+    // second or two) must not cost this datacenter its units. etcd extends
+    // every lease when a new leader takes over, so the lease is usually still
+    // there; if it is not, the keepalive below says so and only then is it
+    // given up. Every commit is fenced by etcd meanwhile.
     if (now - last_keepalive_ < ttl_ / 3) return;
     last_keepalive_ = now;
   }

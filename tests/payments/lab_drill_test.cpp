@@ -111,7 +111,11 @@ void expect_failover(const CutOutcome& out) {
   EXPECT_LT(*out.rto_us, out.healed_us - out.isolation.first_active_us);
   EXPECT_GT(out.cut_units_served_by.count("sh") ? out.cut_units_served_by.at("sh") : 0, 0);
   EXPECT_EQ(out.cut_units_served_by.count("hz"), 0u) << "hz acknowledged a payment while cut off";
-  // Everyone else kept paying: a stall, if any, is short (goal 1-2 s; loose here).
+  // Everyone else kept paying at home: the election a cut can cause must not
+  // cost another datacenter its units (a lease given up after one TTL without
+  // a keepalive did: sz took sh's units while hz was cut off).
+  EXPECT_EQ(out.others_served_away, 0) << "other datacenters' units moved during the cut";
+  // A stall, if any, is short (goal 1-2 s; loose here).
   if (out.others) {
     EXPECT_LT(out.others->length_us(), 5'000'000) << "the other units stopped";
   }

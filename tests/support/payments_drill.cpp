@@ -58,7 +58,12 @@ void figures(CutOutcome& out, const std::string& dc) {
   out.after_heal = drill::longest_interruption(out.payments, everyone, out.healed_us);
   for (const auto& p : out.payments) {
     const drill::Attempt* a = p.final_attempt();
-    if (a && homed_in_cut(p) && a->start_us >= t0 && a->end_us < out.healed_us) ++out.cut_units_served_by[a->served_by];
+    if (!a || a->start_us < t0 || a->end_us >= out.healed_us) continue;
+    if (homed_in_cut(p)) {
+      ++out.cut_units_served_by[a->served_by];
+    } else if (a->served_by != u.home[u.unit_of(p.request.from)]) {
+      ++out.others_served_away;
+    }
   }
 }
 

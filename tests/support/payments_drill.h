@@ -52,6 +52,7 @@ struct CutOutcome {
   std::optional<drill::Interruption> others;       // other units, while cut
   std::optional<drill::Interruption> after_heal;   // every unit, from the heal on
   std::map<std::string, int> cut_units_served_by;  // during the cut: who acknowledged the cut datacenter's units
+  int others_served_away = 0;  // during the cut: other units' payments acknowledged away from their home
 };
 
 CutOutcome run_cut_drill(const PaymentsLab& lab, const CutDrill& drill);
