@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "common/field_error.h"
+#include "common/input_limits.h"
 
 namespace injector {
 namespace {
@@ -34,7 +35,7 @@ Cidr parse_peer(std::string_view text, const std::string& field) {
 
 Exclusion parse_exclusion(std::string_view text, const std::string& field) {
   if (text.empty()) throw FieldError(field, "is empty", kForms);
-  const std::string quoted = "'" + std::string(text) + "'";
+  const std::string quoted = limits::quoted(text);
   Exclusion e;
   std::string_view head = text, peer;
   if (const auto at = text.find('@'); at != std::string_view::npos) {

@@ -40,9 +40,19 @@ inline constexpr std::chrono::milliseconds kMaxFlapPeriod = std::chrono::hours(1
 // "device" must not come back in the answer and the logs.
 inline constexpr std::size_t kMaxQuoted = 64;
 
+// The start of a long text, cut on a UTF-8 character boundary: half a
+// character would make the error answer invalid JSON text (nlohmann's dump()
+// throws on it).
+inline std::string shortened(std::string_view text) {
+  if (text.size() <= kMaxQuoted) return std::string(text);
+  std::size_t cut = kMaxQuoted;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // a continuation byte
+  return std::string(text.substr(0, cut)) + "...";
+}
+
 inline std::string quoted(std::string_view text) {
   if (text.size() <= kMaxQuoted) return "'" + std::string(text) + "'";
-  return "'" + std::string(text.substr(0, kMaxQuoted)) + "...' (" + std::to_string(text.size()) + " characters)";
+  return "'" + shortened(text) + "' (" + std::to_string(text.size()) + " bytes)";
 }
 
 }  // namespace injector::limits

@@ -57,7 +57,7 @@ class JsonObjectReader {
   void reject_unknown(const std::string& allowed) const {
     for (const auto& [key, value] : j_.items()) {
       // A key too long to quote in full is still named, cut short.
-      if (!seen_.count(key)) throw FieldError(at(key.size() > limits::kMaxQuoted ? key.substr(0, limits::kMaxQuoted) + "..." : key), "unknown field", allowed);
+      if (!seen_.count(key)) throw FieldError(at(limits::shortened(key)), "unknown field", allowed);
     }
   }
 

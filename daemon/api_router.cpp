@@ -30,7 +30,10 @@ std::string id_before(const std::string& rest, std::string_view suffix) {
 // Bad JSON throws json::parse_error, which guarded() answers as invalid_json.
 FaultSpec spec_from_body(const http::Request& request) { return fault_spec_from_json(json::parse(request.body)); }
 
-http::Response reply(int status, const json& body) { return {status, body.dump() + "\n"}; }
+// Messages quote what the client sent; never let dump() throw on their bytes.
+http::Response reply(int status, const json& body) {
+  return {status, body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"};
+}
 
 http::Response method_not_allowed(const std::string& method, const std::string& allowed) {
   return reply(405, error_json("method_not_allowed", "method " + method + " is not allowed here", "method", allowed));

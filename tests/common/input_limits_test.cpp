@@ -158,7 +158,7 @@ TEST(InputLimits, ErrorMessagesQuoteOnlyTheStartOfAHugeValue) {
   } catch (const injector::FieldError& e) {
     EXPECT_EQ(e.field(), "device");
     EXPECT_LT(e.message().size(), 200u) << e.message().substr(0, 300);
-    EXPECT_NE(e.message().find("100000 characters"), std::string::npos) << e.message().substr(0, 300);
+    EXPECT_NE(e.message().find("100000 bytes"), std::string::npos) << e.message().substr(0, 300);
   }
   json k = base();
   k[std::string(10'000, 'z')] = 1;
@@ -167,6 +167,28 @@ TEST(InputLimits, ErrorMessagesQuoteOnlyTheStartOfAHugeValue) {
     FAIL() << "an unknown field was taken";
   } catch (const injector::FieldError& e) {
     EXPECT_EQ(e.field(), std::string(limits::kMaxQuoted, 'z') + "...");
+  }
+}
+
+// Found by fault_spec_decoder_fuzz: a long value with a two-byte character
+// across the cut gave an error message with half a character, and the
+// daemon's 400 answer could not be written.
+TEST(InputLimits, AQuotedValueIsCutOnACharacterBoundary) {
+  for (std::size_t pad = 56; pad < 68; ++pad) {  // every offset of a 2-, 3- and 4-byte character at the cut
+    std::string value(pad, '@');
+    for (int i = 0; i < 10; ++i) value += "\xC4\xBF\xE2\x82\xAC\xF0\x9F\x98\x80";
+    const std::string q = limits::quoted(value);
+    EXPECT_NO_THROW((void)json(q).dump()) << "pad " << pad;
+    EXPECT_NO_THROW((void)json(limits::shortened(value)).dump()) << "pad " << pad;
+    EXPECT_LE(q.size(), limits::kMaxQuoted + 30) << q;
+  }
+  json j = base();
+  j["device"] = "eth" + std::string(61, '@') + "\xC4\xBF" + std::string(40, '@');
+  try {
+    injector::validate(injector::fault_spec_from_json(j));
+    FAIL() << "a 106-byte device was taken";
+  } catch (const injector::FieldError& e) {
+    EXPECT_NO_THROW((void)json(e.message()).dump()) << e.message();
   }
 }
 
