@@ -36,11 +36,11 @@ std::string prefix_end(const std::string& prefix) {
 }
 
 Op put_op(std::string key, std::string value, int64_t lease) {
-  return Op{Op::Kind::Put, std::move(key), std::move(value), lease, {}, false};
+  return Op{Op::Kind::Put, std::move(key), std::move(value), lease, {}, false, nullptr};
 }
 
 Op range_op(std::string key, std::string range_end) {
-  return Op{Op::Kind::Range, std::move(key), {}, 0, std::move(range_end), false};
+  return Op{Op::Kind::Range, std::move(key), {}, 0, std::move(range_end), false, nullptr};
 }
 
 Op serializable_range_op(std::string key) {
@@ -48,6 +48,8 @@ Op serializable_range_op(std::string key) {
   op.serializable = true;
   return op;
 }
+
+Op txn_op(Txn txn) { return Op{Op::Kind::Txn, {}, {}, 0, {}, false, std::make_shared<const Txn>(std::move(txn))}; }
 
 namespace {
 
@@ -63,6 +65,7 @@ json compare_json(const Compare& c) {
 }
 
 json op_json(const Op& op) {
+  if (op.kind == Op::Kind::Txn) return json{{"request_txn", txn_to_json(*op.txn)}};
   if (op.kind == Op::Kind::Put) {
     json put{{"key", base64_encode(op.key)}, {"value", base64_encode(op.value)}};
     if (op.lease != 0) put["lease"] = std::to_string(op.lease);
@@ -149,6 +152,7 @@ TxnResult txn_from_json(const json& answer) {
     for (const auto& r : *rs) {
       const json* range = field(r, "response_range", "responseRange");
       t.responses.push_back(range ? range_from_json(*range) : RangeResult{});
+      if (const json* nested = field(r, "response_txn", "responseTxn")) t.txns.push_back(txn_from_json(*nested));
     }
   }
   return t;

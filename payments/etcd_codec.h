@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,10 @@ struct Compare {
   int64_t value;
 };
 
+struct Txn;
+
 struct Op {
-  enum class Kind { Put, Range };
+  enum class Kind { Put, Range, Txn };
   Kind kind;
   std::string key;
   std::string value;      // Put only
@@ -46,6 +49,10 @@ struct Op {
   // Range only: answered by the member from its own state, without a
   // consensus round (may lag the leader slightly).
   bool serializable = false;
+  // Txn only: a transaction of its own inside this one. etcd decides each
+  // nested txn's compares separately, so one txn can carry many payments that
+  // succeed or fail independently (but no two may put the same key).
+  std::shared_ptr<const Txn> txn;
 };
 
 struct Txn {
@@ -57,8 +64,10 @@ struct Txn {
 struct TxnResult {
   int64_t revision = 0;
   bool succeeded = false;
-  // One per op of the branch taken, in order; a Put yields an empty result.
+  // One per op of the branch taken, in order; a Put or a Txn yields an empty result.
   std::vector<RangeResult> responses;
+  // One per Txn op of the branch taken, in order.
+  std::vector<TxnResult> txns;
 };
 
 // A JSON integer field that the gateway may send as a string, a number, or omit (0).
@@ -70,6 +79,7 @@ std::string prefix_end(const std::string& prefix);
 Op put_op(std::string key, std::string value, int64_t lease = 0);
 Op range_op(std::string key, std::string range_end = {});
 Op serializable_range_op(std::string key);
+Op txn_op(Txn txn);
 
 nlohmann::json txn_to_json(const Txn& txn);
 nlohmann::json range_request(const std::string& key, const std::string& range_end = {},

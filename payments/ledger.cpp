@@ -9,10 +9,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxAttempts = 8;
-
 Answer error(int status, const std::string& code, const std::string& detail, int retry_after = 0) {
-  return Answer{status, json{{"error", code}, {"detail", detail}}, false, retry_after};
+  return error_answer(status, code, detail, retry_after);
 }
 
 // Releases an in-flight key however pay() returns.
@@ -28,27 +26,9 @@ struct InflightGuard {
 
 }  // namespace
 
-json served_record(const KeyValue& kv) {
-  json j = json::parse(kv.value, nullptr, false);
-  if (!j.is_object()) j = json{{"raw", kv.value}};
-  j["revision"] = kv.mod_revision;
-  return j;
-}
-
-Ledger::Ledger(EtcdClient& etcd, const PayConfig& config, std::string dc, const Ownership& ownership)
-    : etcd_(etcd), config_(config), dc_(std::move(dc)), ownership_(ownership) {}
-
-Answer Ledger::stored(const KeyValue& kv, const std::string& hash) const {
-  Record rec;
-  try {
-    rec = record_from_json(json::parse(kv.value));
-  } catch (const std::exception& e) {
-    return error(500, "bad_record", e.what());
-  }
-  if (rec.body_hash != hash)
-    return error(422, "key_reused", "this Idempotency-Key was used for a different payment");
-  return Answer{201, served_record(kv), true, 0};
-}
+Ledger::Ledger(EtcdClient& etcd, const PayConfig& config, std::string dc, const Ownership& ownership,
+               CommitOptions commit)
+    : etcd_(etcd), config_(config), committer_(etcd, config, std::move(dc), ownership, commit) {}
 
 Answer Ledger::pay(const std::string& key, const PaymentRequest& r) {
   {
@@ -57,72 +37,7 @@ Answer Ledger::pay(const std::string& key, const PaymentRequest& r) {
       return error(409, "in_progress", "a payment with this Idempotency-Key is being processed", 1);
   }
   InflightGuard guard{inflight_mu_, inflight_, key};
-  try {
-    return pay_attempts(key, r);
-  } catch (const EtcdError& e) {
-    // The txn may or may not have committed: the client retries with the same key.
-    return error(503, "unknown", e.what(), 1);
-  }
-}
-
-std::optional<Answer> Ledger::refusal(const TxnResult& got, int unit) const {
-  if (got.responses[1].kvs.empty())
-    return error(503, "no_owner", "unit " + std::to_string(unit) + " has no owner (failover in progress)", 1);
-  const KeyValue& owner = got.responses[1].kvs.front();
-  std::string owner_name = owner_dc(owner.value);
-  if (owner_name != dc_) {
-    Answer a = error(421, "not_owner", "unit " + std::to_string(unit) + " is owned by " + owner_name);
-    a.body["owner"] = owner_name;
-    return a;
-  }
-  auto epoch = ownership_.epoch_of(unit);
-  if (!epoch || *epoch != owner.mod_revision)
-    return error(503, "not_ready", "this service does not hold unit " + std::to_string(unit) + " right now", 1);
-  if (got.responses[2].kvs.empty() || got.responses[3].kvs.empty())
-    return error(500, "no_account", "an account is missing from the ledger");
-  return std::nullopt;
-}
-
-Answer Ledger::pay_attempts(const std::string& key, const PaymentRequest& r) {
-  const std::string hash = body_hash(r);
-  const int unit = config_.unit_of(r.from);
-  const auto budget = 4 * etcd_.deadline();
-  const auto start = std::chrono::steady_clock::now();
-  // The first read is served by the local member without a consensus round.
-  // It may lag: a refusal it suggests is confirmed by a linearizable read,
-  // and a commit decided on it fails its compares (then we read linearizably).
-  // A record it shows is final either way: records are never rewritten.
-  bool serializable = true;
-  for (int attempt = 0; attempt < kMaxAttempts && std::chrono::steady_clock::now() - start < budget; ++attempt) {
-    Txn read;  // one consistent read of everything the decision depends on
-    for (const auto& k : {payment_key(key), unit_owner_key(unit), account_key(r.from), account_key(r.to)})
-      read.success.push_back(serializable ? serializable_range_op(k) : range_op(k));
-    TxnResult got = etcd_.txn(read);
-    if (got.responses.size() != 4) return error(500, "etcd", "short read txn answer");
-    if (!got.responses[0].kvs.empty()) return stored(got.responses[0].kvs.front(), hash);
-    if (auto no = refusal(got, unit)) {
-      if (!serializable) return *no;
-      serializable = false;
-      continue;
-    }
-    serializable = false;
-    PaymentRead pr;
-    pr.from_balance = account_balance(got.responses[2].kvs.front().value);
-    pr.from_mod = got.responses[2].kvs.front().mod_revision;
-    pr.to_balance = account_balance(got.responses[3].kvs.front().value);
-    pr.to_mod = got.responses[3].kvs.front().mod_revision;
-    pr.epoch = got.responses[1].kvs.front().mod_revision;  // == the epoch this service holds (refusal checked)
-    Record rec = decide(key, r, pr, dc_, unit);
-    TxnResult res = etcd_.txn(payment_txn(rec, pr));
-    if (res.succeeded) {
-      json body = record_to_json(rec);
-      body["revision"] = res.revision;
-      return Answer{201, body, false, 0};
-    }
-    if (!res.responses.empty() && !res.responses[0].kvs.empty()) return stored(res.responses[0].kvs.front(), hash);
-    // The owner key or a balance changed: the next read says which.
-  }
-  return error(503, "contention", "the accounts kept changing; retry with the same key", 1);
+  return committer_.pay(key, r);
 }
 
 Answer Ledger::get_payment(const std::string& key) {

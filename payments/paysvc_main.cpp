@@ -1,6 +1,7 @@
 // paysvc: the sample payment service (see README.md).
 //   paysvc seed  --etcd URL[,URL...] [--accounts N] [--balance-minor N] ...
 //   paysvc serve --dc DC --listen ADDR:PORT --etcd URL[,URL...] [--lease-ttl-s 1] [--deadline-ms 300]
+//                [--commit-rounds 2] [--batch-wait-ms 5]
 
 #include <CLI/CLI.hpp>
 #include <httplib.h>
@@ -30,6 +31,7 @@ struct Flags {
   std::string datacenters = "hz,sh,sz", takeover = "hz=sh,sh=sz,sz=hz", currency = "CNY";
   std::string dc, listen;
   int64_t lease_ttl_s = 1, deadline_ms = 300;
+  CommitOptions commit;
 };
 
 int run_seed(const Flags& f) {
@@ -91,7 +93,7 @@ int run_serve(const Flags& f) {
     return 1;
   }
   Ownership ownership(etcd, config, f.dc, f.lease_ttl_s);
-  Ledger ledger(etcd, config, f.dc, ownership);
+  Ledger ledger(etcd, config, f.dc, ownership, f.commit);
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
   server.set_tcp_nodelay(true);
@@ -134,6 +136,11 @@ int main(int argc, char** argv) {
   serve->add_option("--etcd", f.etcd, "etcd client URLs, comma-separated")->required();
   serve->add_option("--lease-ttl-s", f.lease_ttl_s, "ownership lease TTL")->check(CLI::Range(1, 60));
   serve->add_option("--deadline-ms", f.deadline_ms, "deadline of every etcd request")->check(CLI::Range(10, 60000));
+  serve->add_option("--commit-rounds", f.commit.rounds, "batches of payments in flight to etcd at once")
+      ->check(CLI::Range(1, 16));
+  serve->add_option("--batch-wait-ms", f.commit.batch_wait_ms,
+                    "how long a batch waits for company before going to etcd (0: never)")
+      ->check(CLI::Range(0, 100));
   try {
     app.parse(argc, argv);
     parse_endpoints(f.etcd);

@@ -1,5 +1,7 @@
 #include "router.h"
 
+#include "client_pool.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -11,17 +13,6 @@ namespace payments {
 using nlohmann::json;
 
 namespace {
-
-httplib::Client& service_client(const std::string& url) {
-  thread_local std::map<std::string, std::unique_ptr<httplib::Client>> clients;
-  auto& c = clients[url];
-  if (!c) {
-    c = std::make_unique<httplib::Client>(url);
-    c->set_keep_alive(true);
-    c->set_tcp_nodelay(true);
-  }
-  return *c;
-}
 
 void own_answer(httplib::Response& res, int status, const json& body, int retry_after = 0) {
   res.status = status;
@@ -52,7 +43,8 @@ void forward_payment(const httplib::Request& req, httplib::Response& res, const 
   auto svc = opt.services.find(dc);
   if (svc == opt.services.end())
     return own_answer(res, 502, {{"error", "no_route"}, {"detail", "no --service for " + dc}});
-  auto& cli = service_client(svc->second);
+  auto lease = client_pool(svc->second).take();
+  httplib::Client& cli = *lease;
   cli.set_connection_timeout(opt.deadline);
   cli.set_read_timeout(opt.forward_timeout);
   cli.set_write_timeout(opt.deadline);
@@ -75,7 +67,8 @@ void forward_get(const httplib::Request& req, httplib::Response& res, const Rout
   std::string last_error = "no service";
   for (size_t i = 0; i < svcs.size(); ++i) {
     size_t idx = (first + i) % svcs.size();
-    auto& cli = service_client(svcs[idx].second);
+    auto lease = client_pool(svcs[idx].second).take();
+    httplib::Client& cli = *lease;
     cli.set_connection_timeout(opt.deadline);
     // A snapshot of a big ledger takes seconds to read and send.
     cli.set_read_timeout(req.path == "/v1/ledger/snapshot" ? std::max(opt.forward_timeout, std::chrono::milliseconds(30000))

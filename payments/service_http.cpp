@@ -76,12 +76,15 @@ void install_service_routes(httplib::Server& server, Ledger& ledger, Ownership& 
       }
     });
   });
-  server.Get("/v1/health", [&ownership, dc](const httplib::Request&, httplib::Response& res) {
+  server.Get("/v1/health", [&ownership, &ledger, dc](const httplib::Request&, httplib::Response& res) {
     bool lease = ownership.has_lease();
+    const auto commits = ledger.commit_counts();
     write_answer(res, Answer{200, json{{"dc", dc},
                                        {"lease", lease},
                                        {"units", ownership.held_units()},
-                                       {"units_revision", ownership.units_revision()}}});
+                                       {"units_revision", ownership.units_revision()},
+                                       {"writes", commits.writes},
+                                       {"payments_written", commits.payments}}});
   });
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty())

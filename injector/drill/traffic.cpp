@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <queue>
@@ -136,6 +137,31 @@ void send_one(PaymentsApi& api, SentPayment& p, const TrafficPlan& plan, DueQueu
   }
 }
 
+// Connections shared by the workers, the last returned taken first, so the
+// connections in use follow the payments in flight: a server such as
+// cpp-httplib's polls each open keep-alive connection ~90 times a second,
+// and 32 workers each with a connection of its own kept 32 of them busy.
+class ApiPool {
+ public:
+  ApiPool(const TrafficPlan& plan) : plan_(plan) {}
+  std::unique_ptr<PaymentsApi> take() {
+    std::lock_guard lock(mu_);
+    if (idle_.empty()) return std::make_unique<PaymentsApi>(plan_.api_url, plan_.attempt_timeout);
+    auto api = std::move(idle_.back());
+    idle_.pop_back();
+    return api;
+  }
+  void give_back(std::unique_ptr<PaymentsApi> api) {
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(api));
+  }
+
+ private:
+  const TrafficPlan& plan_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<PaymentsApi>> idle_;
+};
+
 }  // namespace
 
 std::vector<SentPayment> plan_payments(const TrafficPlan& plan, std::int64_t start_us) {
@@ -163,11 +189,15 @@ std::vector<SentPayment> run_traffic(const TrafficPlan& plan, const std::atomic<
   std::vector<SentPayment> payments = plan_payments(plan, unix_now_us() + 20000);
   if (payments.empty()) return payments;
   DueQueue queue(payments);
+  ApiPool apis(plan);
   std::vector<std::thread> workers;
   for (int w = 0; w < plan.workers; ++w) {
     workers.emplace_back([&] {
-      PaymentsApi api(plan.api_url, plan.attempt_timeout);
-      while (const auto index = queue.next(stop)) send_one(api, payments[*index], plan, queue, *index);
+      while (const auto index = queue.next(stop)) {
+        auto api = apis.take();
+        send_one(*api, payments[*index], plan, queue, *index);
+        apis.give_back(std::move(api));
+      }
     });
   }
   for (auto& t : workers) t.join();

@@ -90,6 +90,34 @@ TEST(EtcdCodec, TxnRequestEncodesComparesAndOps) {
   EXPECT_EQ(txn_to_json(t)["failure"][1]["request_range"]["serializable"], true);
 }
 
+// The committer's batches: each payment a nested txn that etcd decides on its own.
+TEST(EtcdCodec, NestedTxnsEncodeAndTheirAnswersComeBackInOrder) {
+  Txn inner;
+  inner.compares.push_back({"/p/k1", CmpTarget::Version, 0});
+  inner.success.push_back(put_op("/p/k1", "r"));
+  inner.failure.push_back(range_op("/p/k1"));
+  Txn outer;
+  outer.success.push_back(txn_op(inner));
+  outer.success.push_back(txn_op(inner));
+  json j = txn_to_json(outer);
+  ASSERT_EQ(j["success"].size(), 2u);
+  EXPECT_EQ(j["success"][1]["request_txn"]["compare"][0]["version"], "0");
+  EXPECT_EQ(j["success"][1]["request_txn"]["failure"][0]["request_range"]["key"], base64_encode("/p/k1"));
+  // As etcd 3.4's gateway answers: a committed one and a failed one that read the record back.
+  TxnResult r = txn_from_json(json::parse(R"({"header": {"revision": "3996"}, "succeeded": true, "responses": [
+      {"response_txn": {"header": {}, "succeeded": true, "responses": [{"response_put": {"header": {"revision": "3996"}}}]}},
+      {"response_txn": {"header": {}, "responses": [{"response_range": {"header": {"revision": "3996"},
+        "kvs": [{"key": "L3AvazE=", "mod_revision": "3990", "value": "cg=="}], "count": "1"}}]}}]})"));
+  EXPECT_EQ(r.revision, 3996);
+  ASSERT_EQ(r.txns.size(), 2u);
+  EXPECT_TRUE(r.txns[0].succeeded);
+  EXPECT_FALSE(r.txns[1].succeeded);
+  ASSERT_EQ(r.txns[1].responses.size(), 1u);
+  ASSERT_EQ(r.txns[1].responses[0].kvs.size(), 1u);
+  EXPECT_EQ(r.txns[1].responses[0].kvs[0].key, "/p/k1");
+  EXPECT_EQ(r.txns[1].responses[0].kvs[0].mod_revision, 3990);
+}
+
 TEST(EtcdCodec, PrefixEndAndPagedRange) {
   EXPECT_EQ(prefix_end("/pay/acct/"), "/pay/acct0");
   EXPECT_EQ(prefix_end(std::string("a\xff", 2)), "b");

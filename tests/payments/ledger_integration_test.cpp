@@ -89,6 +89,17 @@ TEST(PaymentsLedger, ConcurrentPaymentsFromThreeServicesConserveMoney) {
   }
   EXPECT_GE(declined, 72);  // at least the 72 impossible ones
   EXPECT_GE(applied, 100);  // and money really moved
+  // Four payers per service at once: the committer's rounds carried several
+  // payments each (nested txns), and each written payment was counted.
+  uint64_t writes = 0, written = 0;
+  for (const auto& dc : lab.dcs) {
+    Reply h = http_get(lab.url(dc), "/v1/health");
+    ASSERT_EQ(h.status, 200) << dc;
+    writes += h.body.at("writes").get<uint64_t>();
+    written += h.body.at("payments_written").get<uint64_t>();
+  }
+  EXPECT_GE(written, acked.size()) << "a payment acknowledged without a write";
+  EXPECT_GT(written, writes) << "no write carried more than one payment";
 }
 
 TEST(PaymentsLedger, SameKeyAppliesOnceWithTheSameAnswer) {
