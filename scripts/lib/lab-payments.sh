@@ -9,7 +9,7 @@
 #   payments/procs   one line per process: name, namespace, pid, url (tab-separated),
 #                    in start order; `down` and `status` read it
 #   etcd/<dc>        the members' data dirs (tmpfs: fsync is cheap)
-#   logs/<name>.log  each process's output
+#   log/<name>.log   each process's output (beside the daemons' log/HOST.log)
 
 readonly ETCD_WAIT_S=15 SEED_WAIT_S=60 SERVICE_WAIT_S=15 FAILBACK_WAIT_S=10
 readonly PAY_PORT=8080 ETCD_CLIENT_PORT=2379 ETCD_PEER_PORT=2380
@@ -31,13 +31,13 @@ payments_find_binaries() {
 }
 
 # payments_spawn LABDIR NAME NAMESPACE URL CMD...: starts CMD in NAMESPACE in
-# its own session, output to logs/NAME.log, and records it.
+# its own session, output to log/NAME.log, and records it.
 payments_spawn() {
   local labdir=$1 name=$2 ns=$3 url=$4
   shift 4
   # A clean environment: etcd reads every ETCD_* variable as a flag.
   ip netns exec "$ns" setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@" \
-    </dev/null >"$labdir/logs/$name.log" 2>&1 &
+    </dev/null >"$labdir/log/$name.log" 2>&1 &
   STARTED_PIDS+=("$!")
   printf '%s\t%s\t%s\t%s\n' "$name" "$ns" "$!" "$url" >>"$labdir/payments/procs"
 }
@@ -52,7 +52,7 @@ payments_start_etcd() {
   for k in "${!names[@]}"; do
     cluster+="${cluster:+,}${names[k]}=http://10.77.$((k + 1)).11:$ETCD_PEER_PORT"
   done
-  mkdir -p -- "$labdir"/{payments,etcd,logs}
+  mkdir -p -- "$labdir"/{payments,etcd,log}
   for k in "${!names[@]}"; do
     addr=10.77.$((k + 1)).11
     payments_spawn "$labdir" "etcd-${names[k]}" "$prefix-${names[k]}-1" "http://$addr:$ETCD_CLIENT_PORT" \
@@ -71,9 +71,9 @@ payments_procs() {
   awk -F'\t' -v k="$kind" '$1 == k || index($1, k "-") == 1' "$labdir/payments/procs"
 }
 
-# Fails with the last lines of logs/NAME.log.
+# Fails with the last lines of log/NAME.log.
 payments_die_with_log() {
-  local labdir=$1 name=$2 why=$3 file=$1/logs/$2.log
+  local labdir=$1 name=$2 why=$3 file=$1/log/$2.log
   log "error: $why"
   if [[ -s $file ]]; then
     log "last lines of $file:"
@@ -131,7 +131,7 @@ payments_seed() {
   local IFS=,
   if ! timeout --kill-after=2 "$SEED_WAIT_S" ip netns exec "$prefix-${names[0]}-1" \
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$PAYSVC" seed --etcd "$endpoints" \
-    --datacenters "${names[*]}" --takeover "$takeover" </dev/null >"$labdir/logs/paysvc-seed.log" 2>&1; then
+    --datacenters "${names[*]}" --takeover "$takeover" </dev/null >"$labdir/log/paysvc-seed.log" 2>&1; then
     payments_die_with_log "$labdir" paysvc-seed "paysvc seed failed or took more than ${SEED_WAIT_S}s"
   fi
 }
