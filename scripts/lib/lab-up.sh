@@ -1,0 +1,149 @@
+# shellcheck shell=bash
+# The steps of `scripts/lab up`, sourced by scripts/lab. They run inside
+# cmd_up and use its locals (bash scopes dynamically): prefix, labdir, router,
+# dcs, per_dc, dc_names, pay_dcs, payments, injectord, t0 and the per-host
+# arrays hosts, host_ns, host_dc, host_k, host_v4, host_v6, host_peer.
+
+# The per-host arrays and the lab's records of them (namespaces, hosts).
+up_plan() {
+  for ((k = 1; k <= dcs; k++)); do
+    dc=${dc_names[k - 1]}
+    for ((i = 1; i <= per_dc; i++)); do
+      hosts+=("$dc-$i")
+      host_ns+=("$prefix-$dc-$i")
+      host_dc+=("$dc")
+      host_k+=("$k")
+      host_v4+=("10.77.$k.$((10 + i))")
+      host_v6+=("fd77:0:$k::$((10 + i))")
+      host_peer+=("v-$dc-$i")
+    done
+  done
+  n=${#hosts[@]}
+  {
+    printf '%s\n' "$router"
+    printf '%s\n' "${host_ns[@]}"
+  } >"$labdir/namespaces"
+  {
+    printf '# host\tdatacenter\tnamespace\tipv4\tipv6\n'
+    for ((h = 0; h < n; h++)); do
+      printf '%s\t%s\t%s\t%s\t%s\n' "${hosts[h]}" "${host_dc[h]}" "${host_ns[h]}" "${host_v4[h]}" "${host_v6[h]}"
+    done
+  } >"$labdir/hosts"
+}
+
+# Steps 1-4: the namespaces, the veth pairs, the router's bridges, the hosts' addresses.
+up_network() {
+  # 1. Namespaces, in one batch.
+  local batch="netns add $router"$'\n'
+  for ((h = 0; h < n; h++)); do batch+="netns add ${host_ns[h]}"$'\n'; done
+  ip -batch - <<<"$batch" >&2
+
+  # 2. veth pairs, created directly inside the namespaces (never in the root one).
+  batch=""
+  for ((h = 0; h < n; h++)); do
+    batch+="link add eth0 netns ${host_ns[h]} type veth peer name ${host_peer[h]} netns $router"$'\n'
+  done
+  ip -batch - <<<"$batch" >&2
+
+  # 3. The router: forwarding on, one bridge per datacenter with the gateway addresses.
+  local -a rsysctl=(
+    net.ipv4.ip_forward=1
+    net.ipv6.conf.all.forwarding=1
+    net.ipv6.conf.default.forwarding=1
+    net.ipv6.conf.all.accept_dad=0
+    net.ipv6.conf.default.accept_dad=0
+    net.ipv6.conf.default.accept_ra=0
+  )
+  batch="link set lo up"$'\n'
+  for ((k = 1; k <= dcs; k++)); do
+    dc=${dc_names[k - 1]}
+    batch+="link add br-$dc type bridge stp_state 0 forward_delay 0 mcast_snooping 0"$'\n'
+    batch+="addr add 10.77.$k.1/24 dev br-$dc"$'\n'
+    batch+="addr add fd77:0:$k::1/64 dev br-$dc nodad"$'\n'
+  done
+  for ((h = 0; h < n; h++)); do
+    # Bridge ports need no addresses of their own.
+    rsysctl+=("net.ipv6.conf.${host_peer[h]}.disable_ipv6=1")
+    batch+="link set ${host_peer[h]} master br-${host_dc[h]} up"$'\n'
+  done
+  for ((k = 1; k <= dcs; k++)); do batch+="link set br-${dc_names[k - 1]} up"$'\n'; done
+  nsenter --net="/run/netns/$router" bash -c "$SYSCTL_SNIPPET"' && exec ip -batch -' lab-sysctl "${rsysctl[@]}" <<<"$batch" >&2
+
+  # 4. The hosts: addresses usable at once (no DAD, no router solicitations), default routes.
+  local -a hsysctl=(
+    net.ipv6.conf.all.accept_dad=0
+    net.ipv6.conf.default.accept_dad=0
+    net.ipv6.conf.eth0.accept_dad=0
+    net.ipv6.conf.all.accept_ra=0
+    net.ipv6.conf.eth0.accept_ra=0
+    net.ipv6.conf.eth0.router_solicitations=0
+  )
+  for ((h = 0; h < n; h++)); do
+    k=${host_k[h]}
+    batch="link set lo up"$'\n'
+    batch+="link set eth0 up"$'\n'
+    batch+="addr add ${host_v4[h]}/24 dev eth0"$'\n'
+    batch+="addr add ${host_v6[h]}/64 dev eth0 nodad"$'\n'
+    batch+="route add default via 10.77.$k.1 dev eth0"$'\n'
+    batch+="route add ::/0 via fd77:0:$k::1 dev eth0"$'\n'
+    nsenter --net="/run/netns/${host_ns[h]}" bash -c "$SYSCTL_SNIPPET"' && exec ip -batch -' lab-sysctl "${hsysctl[@]}" <<<"$batch" >&2
+  done
+}
+
+# Steps 5-6: etcd (with --payments) and one injectord per host; waits for every socket.
+up_daemons() {
+  local sock pid
+  for ((h = 0; h < n; h++)); do
+    mkdir -p -- "$labdir/state/${hosts[h]}"
+    ip netns exec "${host_ns[h]}" setsid "$injectord" \
+      --socket "$labdir/sock/${hosts[h]}.sock" --state-dir "$labdir/state/${hosts[h]}" \
+      </dev/null >"$labdir/log/${hosts[h]}.log" 2>&1 &
+    STARTED_PIDS+=("$!")
+    printf '%s\n' "$!" >"$labdir/pid/${hosts[h]}.pid"
+  done
+
+  # 6. Wait (bounded) for every socket; a daemon that exits fails the up at once.
+  local deadline waiting
+  deadline=$(($(now_ms) + SOCKET_WAIT_S * 1000))
+  while :; do
+    waiting=0
+    for ((h = 0; h < n; h++)); do
+      sock=$labdir/sock/${hosts[h]}.sock
+      [[ -S $sock ]] && continue
+      waiting=$((waiting + 1))
+      read -r pid <"$labdir/pid/${hosts[h]}.pid"
+      is_alive "$pid" ||
+        die_with_log "$labdir" "${hosts[h]}" "injectord for ${hosts[h]} exited before creating $sock"
+    done
+    ((waiting == 0)) && break
+    if (($(now_ms) >= deadline)); then
+      for ((h = 0; h < n; h++)); do
+        sock=$labdir/sock/${hosts[h]}.sock
+        [[ -S $sock ]] ||
+          die_with_log "$labdir" "${hosts[h]}" "injectord for ${hosts[h]} did not create $sock within ${SOCKET_WAIT_S}s"
+      done
+    fi
+    sleep 0.05
+  done
+}
+
+# Step 8: the inventory, on stdout.
+up_inventory() {
+  printf '# injector inventory (generated by scripts/lab)\n'
+  printf 'version: %s\n' "$((payments ? 2 : 1))"
+  printf 'datacenters:\n'
+  for ((k = 1; k <= dcs; k++)); do
+    printf '  - name: %s\n' "${dc_names[k - 1]}"
+    printf '    cidrs: [10.77.%s.0/24, "fd77:0:%s::/64"]\n' "$k" "$k"
+  done
+  printf 'hosts:\n'
+  for ((h = 0; h < n; h++)); do
+    printf '  - name: %s\n' "${hosts[h]}"
+    printf '    datacenter: %s\n' "${host_dc[h]}"
+    printf '    daemon: unix:%s\n' "$labdir/sock/${hosts[h]}.sock"
+    printf '    device: eth0\n'
+    printf '    addresses: [%s, "%s"]\n' "${host_v4[h]}" "${host_v6[h]}"
+    printf '    netns: %s        # lab only: the namespace the host lives in\n' "${host_ns[h]}"
+  done
+  ((payments == 0)) || payments_inventory "$labdir"
+}
