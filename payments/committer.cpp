@@ -28,6 +28,12 @@ struct Committer::Job {
   // and a commit decided on it fails its compares (then we read linearizably).
   // A record it shows is final either way: records are never rewritten.
   bool serializable = true;
+  // The first read is of the two accounts only when this service holds the
+  // payer's unit (epoch set): the write's compares catch a record that exists
+  // already and an owner that changed, and its failure branch reads both back.
+  // After a failed write, or for a unit not held, the next read is full.
+  bool full_read = false;
+  int64_t epoch = 0;
   bool deferred = false;  // set aside by a round, which is not a failed attempt
   bool answered = false;
   std::promise<Answer> answer;
@@ -110,19 +116,30 @@ std::vector<Committer::JobPtr> Committer::take_batch() {
   return batch;
 }
 
+Txn Committer::read_txn(const std::vector<JobPtr>& batch, bool& linearizable) const {
+  Txn read;  // one consistent read of everything each decision depends on
+  linearizable = false;
+  for (const auto& job : batch) {
+    linearizable = linearizable || !job->serializable;
+    if (!job->full_read) {
+      const auto held = ownership_.epoch_of(job->unit);
+      job->full_read = !held;
+      job->epoch = held.value_or(0);
+    }
+    std::vector<std::string> keys{account_key(job->request.from), account_key(job->request.to)};
+    if (job->full_read) keys.insert(keys.end(), {payment_key(job->key), unit_owner_key(job->unit)});
+    for (auto& k : keys) read.success.push_back(job->serializable ? serializable_range_op(k) : range_op(k));
+  }
+  return read;
+}
+
 void Committer::round(const std::vector<JobPtr>& batch) {
   std::vector<JobPtr> retry;
   try {
-    Txn read;  // one consistent read of everything each decision depends on
     bool linearizable = false;
-    for (const auto& job : batch) {
-      linearizable = linearizable || !job->serializable;
-      for (const auto& k : {payment_key(job->key), unit_owner_key(job->unit), account_key(job->request.from),
-                            account_key(job->request.to)})
-        read.success.push_back(job->serializable ? serializable_range_op(k) : range_op(k));
-    }
+    const Txn read = read_txn(batch, linearizable);
     const TxnResult got = etcd_.txn(read);
-    if (got.responses.size() != 4 * batch.size()) throw std::runtime_error("etcd: short read txn answer");
+    if (got.responses.size() != read.success.size()) throw std::runtime_error("etcd: short read txn answer");
     const std::vector<Chosen> chosen = choose(batch, got, linearizable, retry);
     if (!chosen.empty()) write(chosen, retry);
   } catch (const EtcdError& e) {
@@ -140,14 +157,15 @@ std::vector<Committer::Chosen> Committer::choose(const std::vector<JobPtr>& batc
                                                  bool linearizable, std::vector<JobPtr>& retry) {
   std::vector<Chosen> chosen;
   std::set<std::string> written;  // etcd refuses a txn that puts one key twice
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const JobPtr& job = batch[i];
-    const RangeResult* r = &got.responses[4 * i];  // record, owner, payer, payee
-    if (!r[0].kvs.empty()) {
-      job->finish(stored_answer(r[0].kvs.front(), job->hash));
+  size_t at = 0;
+  for (const JobPtr& job : batch) {
+    const RangeResult* r = &got.responses[at];  // payer, payee[, record, owner]
+    at += job->full_read ? 4 : 2;
+    if (job->full_read && !r[2].kvs.empty()) {
+      job->finish(stored_answer(r[2].kvs.front(), job->hash));
       continue;
     }
-    if (auto no = refusal(r[1], r[2], r[3], job->unit)) {
+    if (auto no = refusal(job->full_read ? &r[3] : nullptr, r[0], r[1], *job)) {
       if (linearizable) {
         job->finish(*no);
       } else {
@@ -164,11 +182,11 @@ std::vector<Committer::Chosen> Committer::choose(const std::vector<JobPtr>& batc
     }
     written.insert(std::begin(keys), std::end(keys));
     PaymentRead pr;
-    pr.from_balance = account_balance(r[2].kvs.front().value);
-    pr.from_mod = r[2].kvs.front().mod_revision;
-    pr.to_balance = account_balance(r[3].kvs.front().value);
-    pr.to_mod = r[3].kvs.front().mod_revision;
-    pr.epoch = r[1].kvs.front().mod_revision;  // == the epoch this service holds (refusal checked)
+    pr.from_balance = account_balance(r[0].kvs.front().value);
+    pr.from_mod = r[0].kvs.front().mod_revision;
+    pr.to_balance = account_balance(r[1].kvs.front().value);
+    pr.to_mod = r[1].kvs.front().mod_revision;
+    pr.epoch = job->epoch;  // the epoch this service holds (refusal checked it against the owner key if read)
     chosen.push_back({job, decide(job->key, job->request, pr, dc_, job->unit), pr});
   }
   return chosen;
@@ -195,6 +213,7 @@ void Committer::write(const std::vector<Chosen>& chosen, std::vector<JobPtr>& re
       job->finish(stored_answer(one.responses[0].kvs.front(), job->hash));
     } else {
       job->serializable = false;  // the owner key or a balance changed: the next read says which
+      job->full_read = true;
       retry.push_back(job);
     }
   }
@@ -215,20 +234,23 @@ void Committer::requeue(std::vector<JobPtr> retry) {
   ready_.notify_one();
 }
 
-std::optional<Answer> Committer::refusal(const RangeResult& owner_r, const RangeResult& from, const RangeResult& to,
-                                         int unit) const {
-  if (owner_r.kvs.empty())
-    return error_answer(503, "no_owner", "unit " + std::to_string(unit) + " has no owner (failover in progress)", 1);
-  const KeyValue& owner = owner_r.kvs.front();
-  std::string owner_name = owner_dc(owner.value);
-  if (owner_name != dc_) {
-    Answer a = error_answer(421, "not_owner", "unit " + std::to_string(unit) + " is owned by " + owner_name);
-    a.body["owner"] = owner_name;
-    return a;
+std::optional<Answer> Committer::refusal(const RangeResult* owner_r, const RangeResult& from, const RangeResult& to,
+                                         Job& job) const {
+  const std::string unit = std::to_string(job.unit);
+  if (owner_r) {  // a full read: the owner key as etcd has it
+    if (owner_r->kvs.empty()) return error_answer(503, "no_owner", "unit " + unit + " has no owner (failover in progress)", 1);
+    const KeyValue& owner = owner_r->kvs.front();
+    std::string owner_name = owner_dc(owner.value);
+    if (owner_name != dc_) {
+      Answer a = error_answer(421, "not_owner", "unit " + unit + " is owned by " + owner_name);
+      a.body["owner"] = owner_name;
+      return a;
+    }
+    auto epoch = ownership_.epoch_of(job.unit);
+    if (!epoch || *epoch != owner.mod_revision)
+      return error_answer(503, "not_ready", "this service does not hold unit " + unit + " right now", 1);
+    job.epoch = *epoch;
   }
-  auto epoch = ownership_.epoch_of(unit);
-  if (!epoch || *epoch != owner.mod_revision)
-    return error_answer(503, "not_ready", "this service does not hold unit " + std::to_string(unit) + " right now", 1);
   if (from.kvs.empty() || to.kvs.empty()) return error_answer(500, "no_account", "an account is missing from the ledger");
   return std::nullopt;
 }

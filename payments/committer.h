@@ -71,9 +71,12 @@ class Committer {
                              std::vector<JobPtr>& retry);
   void write(const std::vector<Chosen>& chosen, std::vector<JobPtr>& retry);
   void requeue(std::vector<JobPtr> retry);
-  // Why this service may not commit on this read (owner, epoch, accounts), if so.
-  std::optional<Answer> refusal(const RangeResult& owner, const RangeResult& from, const RangeResult& to,
-                                int unit) const;
+  // The read of a round; linearizable is set when any of it must be.
+  Txn read_txn(const std::vector<JobPtr>& batch, bool& linearizable) const;
+  // Why this service may not commit on this read (owner, epoch, accounts), if
+  // so; owner is null when the read did not include it (the write checks it).
+  std::optional<Answer> refusal(const RangeResult* owner, const RangeResult& from, const RangeResult& to,
+                                Job& job) const;
 
   EtcdClient& etcd_;
   const PayConfig& config_;
