@@ -109,9 +109,9 @@ HostTarget read_host(const YAML::Node& node, const std::string& path, Errors& er
 
 }  // namespace
 
-InjectAction read_inject(const YAML::Node& node, const std::string& path, Errors& errors) {
+InjectStep read_inject(const YAML::Node& node, const std::string& path, Errors& errors) {
   const MapReader r(node, path, errors, {"partition", "link", "host", "impair", "for", "background"});
-  InjectAction a;
+  InjectStep a;
   if (!r.ok()) return a;
   const std::string kind = r.one_of({"partition", "link", "host"});
   if (kind == "partition") a.target = read_partition(r.get(kind), r.at(kind), errors);

@@ -33,7 +33,7 @@ class NameCheck {
   std::vector<std::string> hosts_;
 };
 
-void check_inject(const InjectAction& a, const std::string& path, const NameCheck& names) {
+void check_inject(const InjectStep& a, const std::string& path, const NameCheck& names) {
   if (const auto* p = std::get_if<PartitionTarget>(&a.target)) {
     const std::string at = path + ".partition";
     names.datacenter(p->isolate, at + ".isolate");
@@ -51,7 +51,7 @@ void check_inject(const InjectAction& a, const std::string& path, const NameChec
 }
 
 void check_step(const Step& s, const NameCheck& names) {
-  if (const auto* i = std::get_if<InjectAction>(&s.action)) check_inject(*i, s.path + ".inject", names);
+  if (const auto* i = std::get_if<InjectStep>(&s.action)) check_inject(*i, s.path + ".inject", names);
   if (const auto* w = std::get_if<WaitUntilAction>(&s.action)) names.datacenter(w->expect.dc, w->expect.path + ".dc");
   if (const auto* e = std::get_if<ExpectAction>(&s.action)) {
     for (const auto& x : e->expectations) names.datacenter(x.dc, x.path + ".dc");

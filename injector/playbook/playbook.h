@@ -139,7 +139,7 @@ struct HostTarget {
   std::string device;  // empty: the inventory's device for the host
 };
 
-struct InjectAction {
+struct InjectStep {
   std::variant<PartitionTarget, LinkTarget, HostTarget> target;
   Impairments impairments;  // a partition is a cut
   StringMap impair;         // as written (CLI flag names without "--"), for reports
@@ -188,7 +188,7 @@ struct ParallelAction {
 struct Step {
   std::string path;  // "steps[2]" or "steps[4].parallel[1]"
   std::string id;    // optional, unique over the whole playbook
-  std::variant<WaitAction, WaitUntilAction, ExpectAction, InjectAction, RevertAction, RunAction, ParallelAction> action;
+  std::variant<WaitAction, WaitUntilAction, ExpectAction, InjectStep, RevertAction, RunAction, ParallelAction> action;
 };
 
 enum class Invariant { conserved, no_negative, acknowledged_once, no_failed_applied, no_phantom, unknown_resolved };

@@ -25,6 +25,6 @@ HttpCall read_http_call(const MapReader& r);
 std::optional<StatusRange> read_status_range(const MapReader& r, const char* key);
 
 Step read_step(const YAML::Node& node, const std::string& path, Errors& errors, bool in_parallel);
-InjectAction read_inject(const YAML::Node& node, const std::string& path, Errors& errors);
+InjectStep read_inject(const YAML::Node& node, const std::string& path, Errors& errors);
 
 }  // namespace injector::playbook

@@ -59,7 +59,7 @@ class References {
   void check(const std::string& id, const std::string& path, bool inject_only) const {
     const auto earlier = earlier_.find(id);
     if (earlier != earlier_.end()) {
-      if (inject_only && !std::holds_alternative<InjectAction>(earlier->second->action)) {
+      if (inject_only && !std::holds_alternative<InjectStep>(earlier->second->action)) {
         errors_.emplace_back(path, "'" + id + "' is not an inject step", candidates(true));
       }
       return;
@@ -82,7 +82,7 @@ class References {
   std::string candidates(bool inject_only) const {
     std::string out;
     for (const auto& [id, step] : earlier_) {
-      if (!inject_only || std::holds_alternative<InjectAction>(step->action)) out += (out.empty() ? "" : ", ") + id;
+      if (!inject_only || std::holds_alternative<InjectStep>(step->action)) out += (out.empty() ? "" : ", ") + id;
     }
     return out.empty() ? std::string(inject_only ? "no earlier inject step has an id" : "no earlier step has an id")
                        : "earlier " + std::string(inject_only ? "inject " : "") + "steps: " + out;
@@ -140,7 +140,7 @@ void check_metrics(const Playbook& pb, Errors& errors) {
 
 Millis step_minimum(const Step& s) {
   if (const auto* w = std::get_if<WaitAction>(&s.action)) return w->duration;
-  if (const auto* i = std::get_if<InjectAction>(&s.action)) return i->background ? Millis{0} : i->duration;
+  if (const auto* i = std::get_if<InjectStep>(&s.action)) return i->background ? Millis{0} : i->duration;
   if (const auto* p = std::get_if<ParallelAction>(&s.action)) {
     Millis longest{0};
     for (const auto& c : p->children) longest = std::max(longest, step_minimum(c));
@@ -151,7 +151,7 @@ Millis step_minimum(const Step& s) {
 
 // A background fault must end inside the drill too: it starts no earlier than `start`.
 void check_background_end(const Step& s, Millis start, const Safety& safety, Errors& errors) {
-  const auto* i = std::get_if<InjectAction>(&s.action);
+  const auto* i = std::get_if<InjectStep>(&s.action);
   if (!i || !i->background || start + i->duration <= safety.max_duration) return;
   errors.emplace_back(s.path + ".inject.for",
                       "the fault starts at " + format_duration(start) + " at the earliest and would end at " +

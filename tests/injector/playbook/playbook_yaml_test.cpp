@@ -19,7 +19,7 @@ TEST(PlaybookYaml, TheBaseIsValidAndFullyTyped) {
   const Playbook& pb = r.playbook;
   EXPECT_EQ(pb.name, "t");
   ASSERT_EQ(pb.steps.size(), 5u);
-  const auto& cut = std::get<InjectAction>(pb.steps[1].action);
+  const auto& cut = std::get<InjectStep>(pb.steps[1].action);
   EXPECT_EQ(std::get<PartitionTarget>(cut.target).isolate, "hz");
   EXPECT_EQ(cut.duration, milliseconds(5000));
   EXPECT_TRUE(cut.impairments.cut.has_value());
@@ -28,7 +28,7 @@ TEST(PlaybookYaml, TheBaseIsValidAndFullyTyped) {
   EXPECT_DOUBLE_EQ(expect.expectations[0].value, 3.0);   // seconds
   EXPECT_DOUBLE_EQ(expect.expectations[1].value, 0.99);  // a fraction
   EXPECT_EQ(expect.expectations[1].probe, "web");
-  const auto& slow = std::get<InjectAction>(std::get<ParallelAction>(pb.steps[3].action).children[0].action);
+  const auto& slow = std::get<InjectStep>(std::get<ParallelAction>(pb.steps[3].action).children[0].action);
   ASSERT_TRUE(slow.impairments.delay.has_value());
   EXPECT_EQ(slow.impairments.delay->time, std::chrono::microseconds(30000));
   EXPECT_EQ(pb.steps[3].action.index(), 6u);  // parallel
@@ -130,7 +130,7 @@ TEST(PlaybookYaml, ImpairUsesTheCliVocabulary) {
   EXPECT_EQ(only_error_at(none, std::string(path)).message(), "is required with link");
   const auto all = parse_playbook(with("impair: {delay: 30ms}", "impair: {loss: 5%, rate: 10mbit, period: 2s, down: 30%}"));
   ASSERT_TRUE(all.ok()) << listed(all.errors);
-  const auto& imp = std::get<InjectAction>(std::get<ParallelAction>(all.playbook.steps[3].action).children[0].action).impairments;
+  const auto& imp = std::get<InjectStep>(std::get<ParallelAction>(all.playbook.steps[3].action).children[0].action).impairments;
   EXPECT_DOUBLE_EQ(imp.loss->percent, 5);
   EXPECT_EQ(imp.bandwidth->rate_bps, 10'000'000u);
   EXPECT_DOUBLE_EQ(imp.flap->down_pct, 30);

@@ -12,7 +12,7 @@ using namespace injector::playbook;
 using namespace injector::playbook::testing;
 using std::chrono::milliseconds;
 
-const Millis& cut_for(const Playbook& pb) { return std::get<InjectAction>(pb.steps[1].action).duration; }
+const Millis& cut_for(const Playbook& pb) { return std::get<InjectStep>(pb.steps[1].action).duration; }
 
 TEST(PlaybookVars, DeclaredVarsAreSubstitutedBeforeTyping) {
   const auto r = parse_playbook(kValid);
