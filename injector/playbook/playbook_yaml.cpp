@@ -121,13 +121,19 @@ void drop_unresolved(Errors& errors, const std::set<std::string>& unresolved) {
 
 ParseResult parse_playbook(std::string_view yaml, const VarMap& overrides) {
   ParseResult result;
-  YAML::Node root;
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(std::string(yaml));
+    documents = YAML::LoadAll(std::string(yaml));
   } catch (const YAML::Exception& e) {
     result.errors.emplace_back("playbook", std::string("not valid YAML: ") + e.what());
     return result;
   }
+  // A second document ("---") would otherwise be ignored without a word.
+  if (documents.size() > 1) {
+    result.errors.emplace_back("playbook", std::to_string(documents.size()) + " YAML documents", "one playbook per file");
+    return result;
+  }
+  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   result.playbook.vars = collect_vars(root, overrides, result.errors);
   const std::size_t before = result.errors.size();
   const YAML::Node doc = substitute_tree(root, result.playbook.vars, result.errors);

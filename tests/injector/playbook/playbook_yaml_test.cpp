@@ -154,4 +154,13 @@ TEST(PlaybookYaml, NotYamlIsOneError) {
   EXPECT_EQ(errors[0].field(), "playbook");
 }
 
+TEST(PlaybookYaml, OnePlaybookPerFile) {
+  const auto errors = all_errors(std::string(kValid) + "---\nversion: 1\n");
+  ASSERT_EQ(errors.size(), 1u) << listed(errors);
+  EXPECT_EQ(only_error_at(errors, "playbook").message(), "2 YAML documents");
+  const auto empty = all_errors("");  // no document: every required key is missing
+  EXPECT_EQ(empty.size(), 3u) << listed(empty);
+  only_error_at(empty, "name");
+}
+
 }  // namespace
