@@ -96,6 +96,28 @@ TEST(PlaybookYaml, BadDurations) {
   EXPECT_TRUE(all_errors(with("value: 0.5}", "value: 0.5, after: 0s}")).empty());
 }
 
+TEST(PlaybookYaml, MetricValuesTakeTheirUnits) {
+  const auto guard_value = [](const std::string& expect) {
+    const auto r = parse_playbook(with("{metric: success_rate, op: \">=\", value: 0.5}", expect));
+    EXPECT_TRUE(r.ok()) << listed(r.errors);
+    return r.playbook.guards.at(0).expect;
+  };
+  EXPECT_DOUBLE_EQ(guard_value("{metric: latency_p99, op: \"<\", value: 50ms}").value, 0.05);  // seconds
+  EXPECT_DOUBLE_EQ(guard_value("{metric: rto, op: \"<\", value: 2}").value, 2.0);
+  EXPECT_DOUBLE_EQ(guard_value("{metric: success_rate, op: \">\", value: 99.5%}").value, 0.995);
+  const auto between = guard_value("{metric: ok_per_s, between: [90, 110], window: 5s, for: 3, after: 1s}");
+  EXPECT_EQ(between.between, std::pair(90.0, 110.0));
+  EXPECT_EQ(between.for_count, 3);
+  EXPECT_EQ(between.window, milliseconds(5000));
+  // A fraction above 1, a duration for a count, and a range upside down.
+  const auto errors = all_errors(with("value: 0.5}", "value: 1.5}"));
+  EXPECT_EQ(only_error_at(errors, "guards[0].expect.value").message(), "'1.5' is not a fraction");
+  const auto count = all_errors(with("{metric: success_rate, op: \">=\", value: 0.5}", "{metric: unknown_count, op: \"<\", value: 5s}"));
+  only_error_at(count, "guards[0].expect.value");
+  const auto upside = all_errors(with("{metric: success_rate, op: \">=\", value: 0.5}", "{metric: ok_per_s, between: [9, 1]}"));
+  EXPECT_EQ(only_error_at(upside, "guards[0].expect.between").message(), "LOW is above HIGH");
+}
+
 TEST(PlaybookYaml, InjectNeedsAFiniteFor) {
   const auto errors = all_errors(with("      for: ${hold}\n", ""));
   ASSERT_EQ(errors.size(), 1u) << listed(errors);
