@@ -15,6 +15,7 @@ import copy
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -161,6 +162,22 @@ def check_keys_agree(injector, schema):
           "the schema's impair keys are the CLI's impairment flags")
 
 
+def check_readme_example(injector, source, inventory, validator):
+    """The complete example in playbooks/README.md is a valid playbook."""
+    with open(os.path.join(source, "playbooks", "README.md")) as fh:
+        found = re.search(r"## A complete example\n\n```yaml\n(.*?)```", fh.read(), re.S)
+    check(found is not None, "playbooks/README.md has a complete example")
+    if not found:
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as tmp:
+        tmp.write(found.group(1))
+        tmp.flush()
+        r = validate(injector, tmp.name, inventory)
+    check(r.returncode == 0, "injector validates the README's example (exit %d) %s" % (r.returncode, r.stdout.strip() if r.returncode else ""))
+    errors = [e.message for e in validator.iter_errors(yaml.safe_load(found.group(1)))]
+    check(not errors, "the schema accepts the README's example %s" % errors)
+
+
 def main():
     injector, source = sys.argv[1], sys.argv[2]
     inventory = os.path.join(source, "tests", "playbooks", "lab-inventory.yaml")
@@ -173,6 +190,7 @@ def main():
     check_library(injector, files, inventory, validator)
     check_injector_refuses(injector, source, inventory)
     check_keys_agree(injector, schema)
+    check_readme_example(injector, source, inventory, validator)
     with open(os.path.join(source, "playbooks", "fiber-cut-hangzhou.yaml")) as fh:
         check_schema_refuses(validator, yaml.safe_load(fh))
     print("%d failure(s)" % len(failures))
