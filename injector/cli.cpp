@@ -16,6 +16,7 @@
 #include "injector/http_client.h"
 #include "injector/impairment_flags.h"
 #include "injector/output.h"
+#include "injector/playbook/playbook_cli.h"
 
 namespace injector::cli {
 namespace {
@@ -26,7 +27,7 @@ constexpr const char* kExitCodes =
     "Exit codes:\n"
     "  0  success\n"
     "  1  unexpected failure in the CLI\n"
-    "  2  bad flags or values (nothing was sent)\n"
+    "  2  bad flags or values, or an invalid playbook (nothing was sent)\n"
     "  3  the daemon could not be reached\n"
     "  4  the daemon rejected the request as invalid\n"
     "  5  no such fault\n"
@@ -59,7 +60,8 @@ constexpr const char* kExamples =
     "  injector partition --inventory fleet.yaml --isolate hz --dry-run\n"
     "  injector partition --inventory fleet.yaml --group hz,sh --group sz --for 10m\n"
     "  injector link --inventory fleet.yaml --between hz:sz delay --delay 30ms --jitter 5ms\n"
-    "  injector status --inventory fleet.yaml; injector revert --inventory fleet.yaml --op op-1a2b3c4d\n";
+    "  injector status --inventory fleet.yaml; injector revert --inventory fleet.yaml --op op-1a2b3c4d\n"
+    "  injector playbook validate playbooks/fiber-cut-hangzhou.yaml --var hold=30s\n";
 
 struct Common {
   std::string daemon = "unix:/run/injector/injectord.sock";
@@ -286,11 +288,13 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   revert->add_option("--label", label_filter, "Revert the faults with this KEY=VALUE label (repeatable: all must match)");
 
   fleet::FleetCommands fleet_commands(app);
+  playbook::PlaybookCommands playbook_commands(app);
 
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
     if (fleet_commands.parsed()) return fleet_commands.run(out, err);
+    if (playbook_commands.parsed()) return playbook_commands.run(out, err);
     json answer;
     int rc = kOk;
     if (caps->parsed()) {

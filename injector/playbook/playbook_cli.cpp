@@ -1,0 +1,72 @@
+#include "injector/playbook/playbook_cli.h"
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "injector/cli.h"
+#include "injector/playbook/validate.h"
+
+namespace injector::playbook {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kValidateExitCodes =
+    "Exit codes:\n"
+    "  0  the playbook is valid\n"
+    "  2  the playbook or the flags are invalid: every error is listed, one per line,\n"
+    "     as PATH: MESSAGE (allowed: ...); nothing was sent to any daemon\n";
+
+json errors_json(const Errors& errors) {
+  json out = json::array();
+  for (const auto& e : errors) out.push_back({{"path", e.field()}, {"message", e.message()}, {"allowed", e.allowed()}});
+  return out;
+}
+
+}  // namespace
+
+struct PlaybookCommands::Impl {
+  std::string file, inventory, output = "text";
+  std::vector<std::string> vars;
+  CLI::App* validate = nullptr;
+
+  int run_validate(std::ostream& out, std::ostream& err) const {
+    const CheckResult result = check_playbook_file(file, vars, inventory);
+    if (!result.note.empty()) err << "injector: note: " << result.note << "\n";
+    if (output == "json") {
+      json doc = {{"valid", result.ok()}, {"errors", errors_json(result.errors)}};
+      if (result.ok()) doc["name"] = result.playbook->name;
+      if (!result.note.empty()) doc["note"] = result.note;
+      out << doc.dump(2) << "\n";
+    } else if (result.ok()) {
+      const Playbook& pb = *result.playbook;
+      out << "valid: " << pb.name << " (" << pb.steps.size() << " steps, " << pb.probes.size() << " probes, "
+          << pb.guards.size() << " guards)\n";
+    } else {
+      for (const auto& e : result.errors) out << e.what() << "\n";
+    }
+    if (!result.ok()) err << "injector: error: " << file << ": " << result.errors.size() << " error(s); nothing was sent\n";
+    return result.ok() ? cli::kOk : cli::kUsage;
+  }
+};
+
+PlaybookCommands::PlaybookCommands(CLI::App& app) : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  auto* playbook = app.add_subcommand("playbook", "Check game-day playbooks (playbooks/README.md)")->require_subcommand(1);
+  m.validate = playbook->add_subcommand("validate", "Check a playbook strictly and list every error with its path; sends nothing");
+  m.validate->add_option("playbook", m.file, "Playbook file (YAML)")->required();
+  // One NAME=VALUE per --var, so a value can never swallow the playbook's path.
+  m.validate->add_option("--var", m.vars, "NAME=VALUE for ${NAME}, repeatable; overrides the playbook's vars")->allow_extra_args(false);
+  m.validate->add_option("--inventory", m.inventory,
+                         "Check datacenter and host names against this inventory (default: the playbook's own inventory, if readable)");
+  m.validate->add_option("--output", m.output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  m.validate->footer(std::string("\n") + kValidateExitCodes);
+}
+
+PlaybookCommands::~PlaybookCommands() = default;
+
+bool PlaybookCommands::parsed() const { return impl_->validate->parsed(); }
+
+int PlaybookCommands::run(std::ostream& out, std::ostream& err) { return impl_->run_validate(out, err); }
+
+}  // namespace injector::playbook
