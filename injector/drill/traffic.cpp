@@ -47,6 +47,29 @@ Outcome classify(const PaymentAnswer& a) {
 
 bool is_final(Outcome o) { return o != Outcome::kUnknown; }
 
+const char* to_string(Observed o) {
+  switch (o) {
+    case Observed::kOk: return "ok";
+    case Observed::kFail: return "fail";
+    case Observed::kUnknown: return "unknown";
+  }
+  return "?";
+}
+
+Observed observe(const PaymentAnswer& answer, std::int64_t elapsed_us, std::chrono::milliseconds timeout) {
+  if (answer.status != 0) {
+    const Outcome o = classify(answer);
+    return o == Outcome::kApplied || o == Outcome::kDeclined ? Observed::kOk : Observed::kFail;
+  }
+  // 1 ms of slack: httplib's timeouts are per poll, so a timed-out attempt
+  // lasts at least the timeout; a reset or refusal comes well before it.
+  const bool lasted_the_timeout = elapsed_us + 1000 >= std::chrono::microseconds(timeout).count();
+  const std::string& e = answer.transport_error;
+  if (e == "ConnectionTimeout" || lasted_the_timeout) return Observed::kUnknown;
+  if (e == "Connection" || e == "Read" || e == "Write") return Observed::kFail;
+  return Observed::kUnknown;  // an error we cannot place: claim nothing
+}
+
 namespace {
 
 void check_plan(const TrafficPlan& p) {
@@ -115,19 +138,24 @@ class DueQueue {
   std::size_t open_;
 };
 
-void send_one(PaymentsApi& api, SentPayment& p, const TrafficPlan& plan, DueQueue& queue, std::size_t index) {
+void send_one(PaymentsApi& api, SentPayment& p, const TrafficPlan& plan, DueQueue& queue, std::size_t index,
+              int worker) {
   Attempt a;
+  a.worker = worker;
   a.start_us = unix_now_us();
   const PaymentAnswer answer = api.pay(p.key, p.request);
   a.end_us = unix_now_us();
   a.status = answer.status;
   a.served_by = answer.served_by;
   a.replay = answer.replay;
+  a.observed = observe(answer, a.end_us - a.start_us, plan.attempt_timeout);
   p.attempts.push_back(a);
   const Outcome o = classify(answer);
+  if (is_final(o)) p.outcome = o;
+  // Before the queue sees it again: once retried, another worker owns p.
+  if (plan.on_attempt) plan.on_attempt(p, p.attempts.back());
   const auto waited = std::chrono::microseconds(a.end_us - p.due_us);
   if (is_final(o)) {
-    p.outcome = o;
     queue.finished();
   } else if (waited >= plan.give_up_after) {
     queue.finished();  // left unknown
@@ -192,10 +220,10 @@ std::vector<SentPayment> run_traffic(const TrafficPlan& plan, const std::atomic<
   ApiPool apis(plan);
   std::vector<std::thread> workers;
   for (int w = 0; w < plan.workers; ++w) {
-    workers.emplace_back([&] {
+    workers.emplace_back([&, w] {
       while (const auto index = queue.next(stop)) {
         auto api = apis.take();
-        send_one(*api, payments[*index], plan, queue, *index);
+        send_one(*api, payments[*index], plan, queue, *index, w);
         apis.give_back(std::move(api));
       }
     });

@@ -16,6 +16,9 @@
 
 namespace injector::drill {
 
+struct SentPayment;
+struct Attempt;
+
 struct TrafficPlan {
   std::string api_url;                 // http://HOST:PORT
   double rate_per_s = 100;             // new payments per second
@@ -31,7 +34,17 @@ struct TrafficPlan {
   // A payment still without a final answer this long after it was due is
   // left "unknown" (the checks then accept either outcome for it).
   std::chrono::milliseconds give_up_after{30000};
+  // Called by the worker right after each attempt is recorded in its payment
+  // (the live feed of the checker's guards): keep it short, it delays the
+  // worker's next payment. The payment is not touched by anyone else meanwhile.
+  std::function<void(const SentPayment&, const Attempt&)> on_attempt;
 };
+
+// What an attempt's answer tells the checker: an acknowledgement (ok), an
+// answer that is not one (fail: 5xx, 409, 4xx, a refused or reset
+// connection), or no answer in time (unknown: the outcome is not known).
+enum class Observed { kOk, kFail, kUnknown };
+const char* to_string(Observed o);
 
 struct Attempt {
   std::int64_t start_us = 0;  // wall clock, Unix microseconds: comparable with the daemons' activation times
@@ -39,6 +52,8 @@ struct Attempt {
   int status = 0;             // 0: no HTTP answer
   std::string served_by;
   bool replay = false;
+  int worker = -1;  // the run_traffic worker that made it (a Jepsen "process")
+  Observed observed = Observed::kUnknown;
 };
 
 enum class Outcome { kApplied, kDeclined, kRefused, kUnknown };
@@ -60,6 +75,13 @@ struct SentPayment {
 // worth another try with the same key.
 Outcome classify(const PaymentAnswer& answer);
 bool is_final(Outcome o);
+
+// The class of one attempt. status 0 is split by the transport error:
+// no answer within `timeout` (a read, write or connect that timed out, or
+// any attempt that lasted the whole timeout) is unknown; a refused or reset
+// connection that failed sooner is fail. cpp-httplib reports a read timeout
+// and a reset alike (Error::Read), so the attempt's duration tells them apart.
+Observed observe(const PaymentAnswer& answer, std::int64_t elapsed_us, std::chrono::milliseconds timeout);
 
 // The payments a plan sends, in due order, before any is sent: the same plan
 // and seed always give the same payments.

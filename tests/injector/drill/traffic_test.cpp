@@ -11,6 +11,8 @@
 namespace {
 
 using injector::drill::classify;
+using injector::drill::observe;
+using injector::drill::Observed;
 using injector::drill::Outcome;
 using injector::drill::PaymentAnswer;
 using injector::drill::plan_payments;
@@ -157,7 +159,63 @@ TEST(RunTraffic, GivesUpAndLeavesUnknownWhenNoAnswerComes) {
     EXPECT_EQ(p.outcome, Outcome::kUnknown);
     EXPECT_GE(p.attempts.size(), 2u);
     EXPECT_EQ(p.attempts.back().status, 0);
+    for (const auto& a : p.attempts) {
+      EXPECT_EQ(a.observed, Observed::kFail) << "a refused connection is an answer: not an acknowledgement";
+      EXPECT_TRUE(a.worker >= 0 && a.worker < plan.workers) << a.worker;
+    }
   }
+}
+
+PaymentAnswer transport_error(const char* error) {
+  PaymentAnswer a;
+  a.transport_error = error;
+  return a;
+}
+
+TEST(Observe, AnswersAreOkOrFail) {
+  const auto t = std::chrono::milliseconds(1000);
+  EXPECT_EQ(observe(answer(201, "applied"), 3000, t), Observed::kOk);
+  EXPECT_EQ(observe(answer(402, "declined"), 3000, t), Observed::kOk);  // declined is acknowledged
+  for (int s : {400, 409, 421, 422, 429, 500, 503}) EXPECT_EQ(observe(answer(s), 3000, t), Observed::kFail) << s;
+  // A slow answer is still an answer.
+  EXPECT_EQ(observe(answer(503), 1'500'000, t), Observed::kFail);
+}
+
+TEST(Observe, NoAnswerIsUnknownWhenItTimedOutAndFailWhenTheConnectionFailedSooner) {
+  const auto t = std::chrono::milliseconds(1000);
+  EXPECT_EQ(observe(transport_error("Connection"), 200, t), Observed::kFail);  // refused
+  EXPECT_EQ(observe(transport_error("Read"), 5000, t), Observed::kFail);       // reset or closed
+  EXPECT_EQ(observe(transport_error("Write"), 5000, t), Observed::kFail);
+  // httplib says Read for a read timeout too: the duration tells them apart.
+  EXPECT_EQ(observe(transport_error("Read"), 1'000'000, t), Observed::kUnknown);
+  EXPECT_EQ(observe(transport_error("Read"), 999'500, t), Observed::kUnknown);  // within the slack
+  EXPECT_EQ(observe(transport_error("Write"), 1'200'000, t), Observed::kUnknown);
+  EXPECT_EQ(observe(transport_error("ConnectionTimeout"), 1'000'000, t), Observed::kUnknown);
+  EXPECT_EQ(observe(transport_error("Canceled"), 10, t), Observed::kUnknown);  // unplaceable: claim nothing
+}
+
+TEST(Observe, TheTransportErrorNamesAreHttplibsOwn) {
+  // Against real sockets, so a renamed error in a newer httplib shows here.
+  injector::drill::PaymentsApi refused("http://127.0.0.1:9", std::chrono::milliseconds(300));
+  const auto r = refused.pay("k", {1, 2, 3, "CNY"});
+  EXPECT_EQ(r.transport_error, "Connection");
+  httplib::Server slow;
+  slow.Post("/v1/payments", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    res.status = 201;
+  });
+  const int port = slow.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { slow.listen_after_bind(); });
+  while (!slow.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  injector::drill::PaymentsApi api("http://127.0.0.1:" + std::to_string(port), std::chrono::milliseconds(100));
+  const auto start = injector::drill::unix_now_us();
+  const auto timed_out = api.pay("k", {1, 2, 3, "CNY"});
+  const auto elapsed = injector::drill::unix_now_us() - start;
+  slow.stop();
+  t.join();
+  EXPECT_EQ(timed_out.status, 0);
+  EXPECT_EQ(timed_out.transport_error, "Read");
+  EXPECT_EQ(observe(timed_out, elapsed, std::chrono::milliseconds(100)), Observed::kUnknown);
 }
 
 }  // namespace
