@@ -92,24 +92,32 @@ class DueQueue {
     for (std::size_t i = 0; i < payments.size(); ++i) queue_.push({payments[i].due_us, i});
   }
 
-  // The next payment to send, once it is due; nullopt when all are final or stop is set.
+  // The next payment to send, once it is due; nullopt when all are final or
+  // stop is set. One idle worker (the leader) sleeps until the earliest due
+  // time, the others until they are needed: every idle worker sleeping until
+  // the same instant woke them all for each payment.
   std::optional<std::size_t> next(const std::atomic<bool>& stop) {
     std::unique_lock lock(mu_);
     for (;;) {
       if (stop.load() || open_ == 0) return std::nullopt;
-      const auto poll = std::chrono::system_clock::now() + std::chrono::milliseconds(50);
-      if (queue_.empty()) {
-        cv_.wait_until(lock, poll);
-        continue;
+      const auto now = std::chrono::system_clock::now();
+      const auto poll = now + std::chrono::milliseconds(50);
+      if (!queue_.empty()) {
+        const Due top = queue_.top();
+        const auto due = std::chrono::system_clock::time_point(std::chrono::microseconds(top.at_us));
+        if (due <= now) {
+          queue_.pop();
+          if (!queue_.empty()) idle_.notify_one();  // someone else leads to the next one
+          return top.index;
+        }
+        if (!leading_) {
+          leading_ = true;
+          leader_.wait_until(lock, std::min(due, poll));
+          leading_ = false;
+          continue;
+        }
       }
-      const Due top = queue_.top();
-      const auto due = std::chrono::system_clock::time_point(std::chrono::microseconds(top.at_us));
-      if (due > std::chrono::system_clock::now()) {
-        cv_.wait_until(lock, std::min(due, poll));
-        continue;
-      }
-      queue_.pop();
-      return top.index;
+      idle_.wait_until(lock, poll);
     }
   }
 
@@ -118,12 +126,16 @@ class DueQueue {
       std::lock_guard lock(mu_);
       queue_.push({at_us, index});
     }
-    cv_.notify_one();
+    leader_.notify_one();  // it may now be the earliest
+    idle_.notify_one();    // or there may be no leader
   }
 
   void finished() {
     std::lock_guard lock(mu_);
-    if (--open_ == 0) cv_.notify_all();
+    if (--open_ == 0) {
+      leader_.notify_all();
+      idle_.notify_all();
+    }
   }
 
  private:
@@ -133,7 +145,8 @@ class DueQueue {
     bool operator>(const Due& o) const { return at_us > o.at_us || (at_us == o.at_us && index > o.index); }
   };
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable leader_, idle_;
+  bool leading_ = false;
   std::priority_queue<Due, std::vector<Due>, std::greater<>> queue_;
   std::size_t open_;
 };
