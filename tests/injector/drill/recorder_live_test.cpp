@@ -4,6 +4,7 @@
 // misclassified attempt or a hook that misses or doubles one shows.
 
 #include <gtest/gtest.h>
+
 #include <httplib.h>
 
 #include <map>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "injector/drill/recorder.h"
+#include "tests/support/loopback_http.h"
 
 namespace {
 
@@ -27,17 +29,12 @@ constexpr auto kTimeout = std::chrono::milliseconds(1500);
 class CountingApi {
  public:
   CountingApi() {
-    server_.new_task_queue = [] { return new httplib::ThreadPool(32); };  // held requests must not starve the rest
-    server_.Post("/v1/payments", [this](const httplib::Request& req, httplib::Response& res) { answer(req, res); });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    http_.server().new_task_queue = [] { return new httplib::ThreadPool(32); };  // held requests must not starve the rest
+    http_.server().Post("/v1/payments",
+                        [this](const httplib::Request& req, httplib::Response& res) { answer(req, res); });
+    http_.start();
   }
-  ~CountingApi() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return http_.url(); }
   std::map<std::string, int> counts() {
     std::lock_guard lock(mu_);
     return counts_;
@@ -61,12 +58,10 @@ class CountingApi {
     res.set_content(R"({"status":"applied"})", "application/json");
   }
 
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mu_;
   std::map<std::string, int> attempts_;
   std::map<std::string, int> counts_;
+  injector::testing::LoopbackHttp http_;  // last: stops serving before the counts go
 };
 
 TEST(RecorderLive, CountsWhatTheServerDidPerDatacenter) {

@@ -8,6 +8,8 @@
 #include <set>
 #include <thread>
 
+#include "tests/support/loopback_http.h"
+
 namespace {
 
 using injector::drill::classify;
@@ -76,7 +78,7 @@ TEST(PlanPayments, ABadPlanIsRefusedNamingTheField) {
 class FlakyApi {
  public:
   FlakyApi() {
-    server_.Post("/v1/payments", [this](const httplib::Request& req, httplib::Response& res) {
+    http_.server().Post("/v1/payments", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string key = req.get_header_value("Idempotency-Key");
       const auto body = nlohmann::json::parse(req.body);
       std::lock_guard lock(mu_);
@@ -92,26 +94,18 @@ class FlakyApi {
         res.set_content(nlohmann::json{{"status", "applied"}}.dump(), "application/json");
       }
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    http_.start();
   }
-  ~FlakyApi() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return http_.url(); }
   std::map<std::string, int> attempts() {
     std::lock_guard lock(mu_);
     return attempts_;
   }
 
  private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mu_;
   std::map<std::string, int> attempts_;
+  injector::testing::LoopbackHttp http_;  // last: stops serving before the map goes
 };
 
 TEST(RunTraffic, RetriesWithTheSameKeyUntilAFinalAnswerAndNeverAfterIt) {
