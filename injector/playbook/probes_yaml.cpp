@@ -44,9 +44,7 @@ HttpProbe read_http_probe(const YAML::Node& node, const std::string& path, Error
 CommandProbe read_command_probe(const YAML::Node& node, const std::string& path, Errors& errors) {
   const MapReader r(node, path, errors, {"argv", "status", "stdout_match"});
   CommandProbe p;
-  p.argv = r.strings("argv", Need::required).value_or(std::vector<std::string>{});
-  if (r.has("argv") && p.argv.empty()) errors.emplace_back(r.at("argv"), "is empty", "the program and its arguments");
-  p.status = static_cast<int>(r.integer("status", 0, 255).value_or(0));
+  read_program(r, p.argv, p.status);
   const auto match = r.text("stdout_match");
   check_regex(match, r.at("stdout_match"), errors);
   p.stdout_match = match.value_or("");
@@ -199,6 +197,16 @@ std::optional<Guard> read_guard(const YAML::Node& node, const std::string& path,
     g.expect = read_expectation(e, r.at("expect"), errors, ExpectationUse::guard).value_or(Expectation{});
   }
   return g;
+}
+
+}  // namespace injector::playbook
+
+namespace injector::playbook {
+
+void read_program(const MapReader& r, std::vector<std::string>& argv, int& status) {
+  argv = r.strings("argv", Need::required).value_or(std::vector<std::string>{});
+  if (r.has("argv") && argv.empty()) r.errors().emplace_back(r.at("argv"), "is empty", "the program and its arguments");
+  status = static_cast<int>(r.integer("status", 0, 255).value_or(0));
 }
 
 }  // namespace injector::playbook

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "injector/playbook/playbook.h"
 #include "injector/playbook/yaml_reader.h"
@@ -21,6 +22,9 @@ std::optional<Expectation> read_expectation(const YAML::Node& node, const std::s
 std::optional<Guard> read_guard(const YAML::Node& node, const std::string& path, Errors& errors);
 // method, url, headers, body and status of an HTTP probe or run step.
 HttpCall read_http_call(const MapReader& r);
+// argv (required, not empty: run without a shell) and the exit status
+// expected (default 0) of a command probe or run step.
+void read_program(const MapReader& r, std::vector<std::string>& argv, int& status);
 // "204" or "200-299".
 std::optional<StatusRange> read_status_range(const MapReader& r, const char* key);
 

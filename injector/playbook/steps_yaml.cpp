@@ -35,9 +35,7 @@ RevertAction read_revert(const YAML::Node& node, const std::string& path, Errors
 RunCommand read_run_command(const YAML::Node& node, const std::string& path, Errors& errors) {
   const MapReader r(node, path, errors, {"argv", "status", "timeout"});
   RunCommand c;
-  c.argv = r.strings("argv", Need::required).value_or(std::vector<std::string>{});
-  if (r.has("argv") && c.argv.empty()) errors.emplace_back(r.at("argv"), "is empty", "the program and its arguments");
-  c.status = static_cast<int>(r.integer("status", 0, 255).value_or(0));
+  read_program(r, c.argv, c.status);
   c.timeout = r.duration("timeout").value_or(c.timeout);
   return c;
 }
