@@ -191,6 +191,11 @@ http::Response ApiRouter::health() const {
                      {"version", kVersion},
                      {"api", kApiVersion},
                      {"faults_active", engine_.list().size()},
+                     // CLOCK_REALTIME, so a drill can measure this host's offset
+                     // before it trusts activation times from it.
+                     {"now_unix_us", std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count()},
                      {"classifier_switch", info_.classifier_switch},
                      {"limits",
                       {{"default_lifetime_ms", engine_.config().default_lifetime.count()},

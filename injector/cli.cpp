@@ -17,6 +17,7 @@
 #include "injector/impairment_flags.h"
 #include "injector/output.h"
 #include "injector/playbook/playbook_cli.h"
+#include "injector/run/run_cli.h"
 
 namespace injector::cli {
 namespace {
@@ -289,12 +290,14 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
   fleet::FleetCommands fleet_commands(app);
   playbook::PlaybookCommands playbook_commands(app);
+  run::RunCommands run_commands(app);
 
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
     if (fleet_commands.parsed()) return fleet_commands.run(out, err);
     if (playbook_commands.parsed()) return playbook_commands.run(out, err);
+    if (run_commands.parsed()) return run_commands.run(out, err);
     json answer;
     int rc = kOk;
     if (caps->parsed()) {

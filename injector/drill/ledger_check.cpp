@@ -102,6 +102,10 @@ void check_outcomes(const LedgerSnapshot& s, const std::vector<SentPayment>& sen
   for (const SentPayment& p : sent) {
     const auto it = s.records.find(p.key);
     const LedgerRecord* r = it == s.records.end() ? nullptr : &it->second;
+    if (p.attempts.empty()) {  // planned, never sent (the drill ended first): any record of it is a phantom
+      if (r) v.phantom.push_back(p.key);
+      continue;
+    }
     if (r && !same_request(r->request, p.request)) {
       v.phantom.push_back(p.key);
       continue;

@@ -88,7 +88,7 @@ void check_plan(const TrafficPlan& p) {
 // The due payments, earliest first; a retry goes back in at its own time.
 class DueQueue {
  public:
-  explicit DueQueue(const std::vector<SentPayment>& payments) : open_(payments.size()) {
+  explicit DueQueue(const std::vector<SentPayment>& payments) : payments_(payments), open_(payments.size()) {
     for (std::size_t i = 0; i < payments.size(); ++i) queue_.push({payments[i].due_us, i});
   }
 
@@ -96,9 +96,12 @@ class DueQueue {
   // stop is set. One idle worker (the leader) sleeps until the earliest due
   // time, the others until they are needed: every idle worker sleeping until
   // the same instant woke them all for each payment.
-  std::optional<std::size_t> next(const std::atomic<bool>& stop) {
+  // Once no_new is set, payments never sent are dropped (left unsent) and
+  // only retries of payments already sent go on.
+  std::optional<std::size_t> next(const std::atomic<bool>& stop, const std::atomic<bool>& no_new) {
     std::unique_lock lock(mu_);
     for (;;) {
+      if (no_new.load() && !dropped_unsent_) drop_unsent();
       if (stop.load() || open_ == 0) return std::nullopt;
       const auto now = std::chrono::system_clock::now();
       const auto poll = now + std::chrono::milliseconds(50);
@@ -144,6 +147,28 @@ class DueQueue {
     std::size_t index;
     bool operator>(const Due& o) const { return at_us > o.at_us || (at_us == o.at_us && index > o.index); }
   };
+
+  // Under mu_. A queued payment is not in any worker's hands, so reading its
+  // attempts here races with nobody.
+  void drop_unsent() {
+    dropped_unsent_ = true;
+    std::vector<Due> keep;
+    for (; !queue_.empty(); queue_.pop()) {
+      if (payments_[queue_.top().index].attempts.empty()) {
+        --open_;
+      } else {
+        keep.push_back(queue_.top());
+      }
+    }
+    for (const Due& d : keep) queue_.push(d);
+    if (open_ == 0) {
+      leader_.notify_all();
+      idle_.notify_all();
+    }
+  }
+
+  const std::vector<SentPayment>& payments_;
+  bool dropped_unsent_ = false;
   std::mutex mu_;
   std::condition_variable leader_, idle_;
   bool leading_ = false;
@@ -227,6 +252,12 @@ std::vector<SentPayment> plan_payments(const TrafficPlan& plan, std::int64_t sta
 }
 
 std::vector<SentPayment> run_traffic(const TrafficPlan& plan, const std::atomic<bool>& stop) {
+  const std::atomic<bool> never{false};
+  return run_traffic(plan, stop, never);
+}
+
+std::vector<SentPayment> run_traffic(const TrafficPlan& plan, const std::atomic<bool>& stop,
+                                     const std::atomic<bool>& no_new) {
   std::vector<SentPayment> payments = plan_payments(plan, unix_now_us() + 20000);
   if (payments.empty()) return payments;
   DueQueue queue(payments);
@@ -234,7 +265,7 @@ std::vector<SentPayment> run_traffic(const TrafficPlan& plan, const std::atomic<
   std::vector<std::thread> workers;
   for (int w = 0; w < plan.workers; ++w) {
     workers.emplace_back([&, w] {
-      while (const auto index = queue.next(stop)) {
+      while (const auto index = queue.next(stop, no_new)) {
         auto api = apis.take();
         send_one(*api, payments[*index], plan, queue, *index, w);
         apis.give_back(std::move(api));

@@ -91,6 +91,12 @@ std::vector<SentPayment> plan_payments(const TrafficPlan& plan, std::int64_t sta
 // becomes true (the rest are left unknown). Throws std::invalid_argument on a
 // bad plan.
 std::vector<SentPayment> run_traffic(const TrafficPlan& plan, const std::atomic<bool>& stop);
+// The same, and once no_new becomes true no further payment is sent: those
+// not yet sent are dropped (no attempt, never on the wire) and those already
+// sent are still retried until final or given up. A drill sets it when its
+// steps are done, so the ledger is read with nothing in flight.
+std::vector<SentPayment> run_traffic(const TrafficPlan& plan, const std::atomic<bool>& stop,
+                                     const std::atomic<bool>& no_new);
 
 std::int64_t unix_now_us();
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -14,6 +15,11 @@
 namespace injector::fleet {
 
 using Clock = std::chrono::system_clock;
+
+// Unix microseconds, the unit of the daemons' activation times.
+inline std::int64_t unix_us(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
 
 struct HostCall {
   const Host* host = nullptr;

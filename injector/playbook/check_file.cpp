@@ -64,8 +64,8 @@ CheckResult check_playbook_file(const std::string& path, const std::vector<std::
   }
   ParseResult parsed = parse_playbook(*text, overrides);
   for (auto& e : parsed.errors) result.errors.push_back(std::move(e));
-  const auto inventory = load_inventory_for(path, parsed.playbook, inventory_flag, result);
-  Errors checks = validate_playbook(parsed.playbook, inventory ? &*inventory : nullptr);
+  result.inventory = load_inventory_for(path, parsed.playbook, inventory_flag, result);
+  Errors checks = validate_playbook(parsed.playbook, result.inventory ? &*result.inventory : nullptr);
   drop_unresolved(checks, parsed.unresolved);
   for (auto& e : checks) result.errors.push_back(std::move(e));
   result.playbook = std::move(parsed.playbook);

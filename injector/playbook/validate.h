@@ -28,6 +28,7 @@ Millis minimum_duration(const std::vector<Step>& steps);
 
 struct CheckResult {
   std::optional<Playbook> playbook;  // set when the file could be read and parsed
+  std::optional<fleet::Inventory> inventory;  // the one names were checked against, if it could be read
   Errors errors;
   std::string note;  // e.g. the playbook's inventory was not readable, so names were not checked
   bool ok() const { return errors.empty(); }

@@ -150,3 +150,24 @@ TEST(LedgerSnapshot, AMissingOrMalformedFieldIsNamed) {
 }
 
 }  // namespace
+
+// A drill plans its payments ahead and stops sending when its steps end:
+// those never sent are no outcome to resolve, and one the ledger holds anyway
+// was applied without being sent.
+TEST(LedgerCheck, APaymentNeverSentIsNoUnknownAndMustNotBeApplied) {
+  Drill d;
+  SentPayment unsent;
+  unsent.key = "k-2";
+  unsent.request = {2, 0, 10, "CNY"};
+  d.sent.push_back(unsent);
+  auto v = d.verdict();
+  EXPECT_TRUE(v.ok()) << v.to_json().dump(2);
+  EXPECT_EQ(v.unknown_not_applied, 0);
+  d.snapshot["payments"].push_back({{"key", "k-2"}, {"status", "applied"}, {"from", 2}, {"to", 0},
+                                    {"amount_minor", 10}, {"currency", "CNY"}, {"revision", "39"}});
+  d.snapshot["accounts"][2]["balance_minor"] = 90;
+  d.snapshot["accounts"][0]["balance_minor"] = 80;
+  v = d.verdict();
+  EXPECT_EQ(v.phantom, std::vector<std::string>{"k-2"});
+  EXPECT_FALSE(v.ok());
+}
