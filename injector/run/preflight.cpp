@@ -7,8 +7,9 @@ namespace {
 
 std::string describe_fault(const nlohmann::json& f) {
   std::string labels;
-  if (f.contains("labels") && f["labels"].is_object()) {
-    for (const auto& [k, v] : f["labels"].items()) {
+  const nlohmann::json spec = f.value("spec", nlohmann::json::object());
+  if (spec.contains("labels") && spec["labels"].is_object()) {
+    for (const auto& [k, v] : spec["labels"].items()) {
       labels += (labels.empty() ? "" : ",") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
     }
   }
