@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "injector/drill/history.h"
+#include "injector/drill/probes.h"
 #include "injector/drill/recorder.h"
 #include "injector/drill/traffic.h"
 #include "injector/run/drill_report.h"
@@ -41,6 +42,7 @@ class Drill {
   void abort(Verdict why, const std::string& reason);
   void on_guard_trip(const GuardOutcome& g);
   void start_workload();
+  void start_probes();
   void rollback();
   void finish_workload();
   RunResult conclude();
@@ -56,6 +58,7 @@ class Drill {
   Sources live_;
   VerdictBook verdict_;
   std::optional<PreflightResult> preflight_;
+  std::unique_ptr<drill::ProbeRunner> probes_;
   std::unique_ptr<DrillFaults> faults_;
   std::unique_ptr<GuardWatch> guards_;
   std::unique_ptr<StepRunner> steps_;
@@ -105,6 +108,7 @@ RunResult Drill::run() {
     faults_ = std::make_unique<DrillFaults>(fo);
   }
   start_workload();
+  start_probes();
   guards_ = std::make_unique<GuardWatch>(pb_.guards, live_, [this](const GuardOutcome& g) { on_guard_trip(g); });
   StepContext ctx;
   ctx.faults = faults_.get();
@@ -131,6 +135,15 @@ void Drill::start_workload() {
   live_.dc_of = workload_.dc_of();
 }
 
+void Drill::start_probes() {
+  if (pb_.probes.empty()) return;
+  probes_ = std::make_unique<drill::ProbeRunner>(pb_.probes);
+  probes_->start();
+  live_.probe_fraction = [this](const std::string& name, drill::Window w) {
+    return probes_->success_fraction(name, w.from_us, w.to_us);
+  };
+}
+
 // Every exit path comes through here: steps done, guard abort, fault that
 // would not apply, Ctrl-C, SIGTERM, max_duration.
 void Drill::rollback() {
@@ -146,11 +159,23 @@ void Drill::rollback() {
     }
   }
   guards_->stop();
+  if (probes_) probes_->stop();
 }
 
 void Drill::finish_workload() {
   // A second Ctrl-C stops waiting for the payments in flight.
   workload_.finish([] { return cli::stop_count() >= 2; });
+}
+
+nlohmann::json probes_json(const std::vector<playbook::Probe>& probes, const drill::ProbeRunner& runner,
+                           std::int64_t started_us) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : probes) {
+    const auto c = runner.counts(p.name, started_us, drill::unix_now_us() + 1);
+    const char* kinds[] = {"http", "command", "prometheus"};
+    out.push_back({{"name", p.name}, {"kind", kinds[p.check.index()]}, {"ok", c.ok}, {"fail", c.fail}, {"unknown", c.unknown}});
+  }
+  return out;
 }
 
 // The judgements that need the whole run: expectations, invariants, guards
@@ -204,6 +229,7 @@ RunResult Drill::conclude() {
   f.recorder = &recorder_;
   f.datacenters = workload_.datacenters();
   if (workload_.started()) f.payments = &workload_.payments();
+  if (probes_) f.probes = probes_json(pb_.probes, *probes_, started_us_);
   Sources after = live_;
   after.payments = f.payments;
   const bool hurry = cli::stop_count() >= 2;  // a second Ctrl-C: the revert is done, skip the rest

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "injector/drill/interruption.h"
+#include "injector/drill/probes.h"
 
 namespace injector::run {
 namespace {
@@ -60,21 +61,9 @@ const char* to_string(Judged j) {
   return "?";
 }
 
-drill::Op op_of(playbook::CompareOp op) {
-  switch (op) {
-    case playbook::CompareOp::lt: return drill::Op::lt;
-    case playbook::CompareOp::le: return drill::Op::le;
-    case playbook::CompareOp::gt: return drill::Op::gt;
-    case playbook::CompareOp::ge: return drill::Op::ge;
-    case playbook::CompareOp::eq: return drill::Op::eq;
-    case playbook::CompareOp::ne: return drill::Op::ne;
-  }
-  return drill::Op::ge;
-}
-
 drill::Comparison comparison_of(const playbook::Expectation& e) {
   if (e.between) return {drill::Op::between, e.between->first, e.between->second};
-  return {op_of(e.op.value_or(playbook::CompareOp::ge)), e.value, 0};
+  return {drill::to_op(e.op.value_or(playbook::CompareOp::ge)), e.value, 0};
 }
 
 std::string describe_comparison(const playbook::Expectation& e) {

@@ -37,7 +37,6 @@ struct Sources {
 };
 
 drill::Comparison comparison_of(const playbook::Expectation& e);
-drill::Op op_of(playbook::CompareOp op);
 // "<= 3s", "between 0.2 and 0.5", in the playbook's own terms.
 std::string describe_comparison(const playbook::Expectation& e);
 
