@@ -21,7 +21,7 @@ std::string since_breach(const Json& g, const char* key, std::optional<std::int6
 std::string guard_condition(const Json& g) {
   const std::string dc = text(g, "dc");
   return text(g, "metric") + (dc.empty() ? "" : " " + dc) + " " + comparison(g) + " over " +
-         format_optional(number(g, "window_s"), "s") + ", breached " + text(g, "for") + " times in a row";
+         format_optional(number(g, "window_s"), "s") + " (trips after " + text(g, "for") + " breaches in a row)";
 }
 
 }  // namespace
@@ -38,7 +38,7 @@ std::string guards_table(const Json& report) {
             "</tr>\n";
   }
   return table("guards", "Guards",
-                 {"name", "path", "holds while", "state", "breach", "measured", "revert sent", "revert confirmed"},
+                 {"name", "path", "must hold", "state", "breach", "measured", "revert sent", "revert confirmed"},
                  rows, "No guard.");
 }
 

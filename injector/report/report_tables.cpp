@@ -35,9 +35,15 @@ std::string table(const std::string& id, const std::string& title, const std::ve
                   const std::string& rows, const std::string& empty_note) {
   std::string out = "<section id=\"" + id + "\"><h2>" + escape(title) + "</h2>\n";
   if (rows.empty()) return out + "<p class=\"none\">" + escape(empty_note) + "</p></section>\n";
-  out += "<table><thead><tr>";
-  for (const auto& h : headers) out += "<th>" + escape(h) + "</th>";
-  return out + "</tr></thead><tbody>\n" + rows + "</tbody></table></section>\n";
+  out += "<table>";
+  std::string head;
+  for (const auto& h : headers) head += h;
+  if (!head.empty()) {  // a table of name/value pairs needs no header row
+    out += "<thead><tr>";
+    for (const auto& h : headers) out += "<th>" + escape(h) + "</th>";
+    out += "</tr></thead>";
+  }
+  return out + "<tbody>\n" + rows + "</tbody></table></section>\n";
 }
 
 std::string badge(const std::string& result) {

@@ -123,6 +123,24 @@ def check_svg(sample, tmp, out, report):
     check(per_panel == [["0"]] * 4, "control: one fault, one band per panel (%s)" % per_panel)
 
 
+def check_hostile_text(sample, tmp, report):
+    """Names from YAML and details from the systems under test with markup
+    characters and control characters: junit.xml still parses, and the text
+    comes back (a control character as U+FFFD: XML 1.0 cannot carry it)."""
+    report["playbook"]["name"] = "a<&\"'>\u0001b"
+    report["guards"][0]["name"] = "\u001b[31mred]]>"
+    report["invariants"][2]["detail"] = "nul \u0000 here"
+    out = os.path.join(tmp, "hostile")
+    render(sample, out, report)
+    cases, suite, results = outcomes(os.path.join(out, "junit.xml"))
+    check(suite.name == "a<&\"'>\ufffdb", "hostile playbook name parses back (%r)" % suite.name)
+    check("guard \ufffd[31mred]]>" in cases, "hostile guard name parses back (%s)" % sorted(cases))
+    detail = results["invariant unknown_resolved"][0].text
+    check(detail == "nul \ufffd here", "a NUL in a detail becomes U+FFFD (%r)" % detail)
+    ET.parse(os.path.join(out, "timeline.svg"))  # raises if not well-formed
+    check(True, "timeline.svg with hostile names is well-formed XML")
+
+
 def main():
     sample = sys.argv[1]
     with tempfile.TemporaryDirectory(prefix="report_files_test.") as tmp:
@@ -133,6 +151,7 @@ def main():
         check_junit(out, report)
         check_junit_control(sample, tmp, json.loads(json.dumps(report)))
         check_svg(sample, tmp, out, json.loads(json.dumps(report)))
+        check_hostile_text(sample, tmp, json.loads(json.dumps(report)))
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1
