@@ -84,6 +84,7 @@ TEST(Junit, PropertiesCarryTheVerdictAndExitCode) {
   const std::string xml = render_junit(mix());
   EXPECT_NE(xml.find("<property name=\"verdict\" value=\"expectation_failed\"/>"), std::string::npos);
   EXPECT_NE(xml.find("<property name=\"exit_code\" value=\"20\"/>"), std::string::npos);
+  EXPECT_NE(xml.find("<system-out>verdict expectation_failed (exit 20): rto too long</system-out>"), std::string::npos);
 }
 
 TEST(Junit, TimestampAndTimesFromTheRun) {

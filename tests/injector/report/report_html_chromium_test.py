@@ -17,6 +17,7 @@ Usage: report_html_chromium_test.py REPORT_SAMPLE_BIN
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,11 +47,18 @@ def screenshot(html, png, netlog):
            "--user-data-dir=" + os.path.join(os.path.dirname(png), "profile-" + os.path.basename(png)),
            "--screenshot=" + png, "--window-size=1280,2000", "file://" + html]
     start = time.monotonic()
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    # Its own session, so a hung Chromium is killed with all its processes
+    # (/usr/bin/chromium-headless-shell is a shell script that does not exec).
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
     took = time.monotonic() - start
-    if r.returncode != 0 or not os.path.exists(png):
-        print(r.stdout, r.stderr)
-    check(r.returncode == 0 and os.path.exists(png), "chromium rendered %s (exit %d)" % (html, r.returncode))
+    if p.returncode != 0 or not os.path.exists(png):
+        print(out, err)
+    check(p.returncode == 0 and os.path.exists(png), "chromium rendered %s (exit %d)" % (html, p.returncode))
     return took
 
 
