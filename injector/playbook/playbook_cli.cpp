@@ -8,6 +8,13 @@
 #include "injector/playbook/validate.h"
 
 namespace injector::playbook {
+
+// What validate and plan both take.
+struct Flags {
+  std::string file, inventory, output = "text";
+  std::vector<std::string> vars;
+};
+
 namespace {
 
 using nlohmann::json;
@@ -32,9 +39,7 @@ json errors_json(const Errors& errors) {
 
 }  // namespace
 
-struct PlaybookCommands::Impl {
-  std::string file, inventory, output = "text";
-  std::vector<std::string> vars;
+struct PlaybookCommands::Impl : Flags {
   CLI::App* validate = nullptr;
   CLI::App* plan = nullptr;
 
@@ -77,25 +82,35 @@ struct PlaybookCommands::Impl {
   }
 };
 
+// The flags validate and plan share; only what --inventory is for differs.
+namespace {
+
+CLI::App* add_playbook_command(CLI::App* parent, const char* name, const char* help, Flags& m,
+                               const char* inventory_help, const char* exit_codes) {
+  CLI::App* cmd = parent->add_subcommand(name, help);
+  cmd->add_option("playbook", m.file, "Playbook file (YAML)")->required();
+  // One NAME=VALUE per --var, so a value can never swallow the playbook's path.
+  cmd->add_option("--var", m.vars, "NAME=VALUE for ${NAME}, repeatable; overrides the playbook's vars")->allow_extra_args(false);
+  cmd->add_option("--inventory", m.inventory, inventory_help);
+  cmd->add_option("--output", m.output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  cmd->footer(std::string("\n") + exit_codes);
+  return cmd;
+}
+
+}  // namespace
+
 PlaybookCommands::PlaybookCommands(CLI::App& app) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
-  auto* playbook = app.add_subcommand("playbook", "Check game-day playbooks (playbooks/README.md)")->require_subcommand(1);
-  m.validate = playbook->add_subcommand("validate", "Check a playbook strictly and list every error with its path; sends nothing");
-  m.validate->add_option("playbook", m.file, "Playbook file (YAML)")->required();
-  // One NAME=VALUE per --var, so a value can never swallow the playbook's path.
-  m.validate->add_option("--var", m.vars, "NAME=VALUE for ${NAME}, repeatable; overrides the playbook's vars")->allow_extra_args(false);
-  m.validate->add_option("--inventory", m.inventory,
-                         "Check datacenter and host names against this inventory (default: the playbook's own inventory, if readable)");
-  m.validate->add_option("--output", m.output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-  m.validate->footer(std::string("\n") + kValidateExitCodes);
-  m.plan = playbook->add_subcommand(
-      "plan", "Print a playbook's timeline, the per-host faults of every inject, the guards and the safety settings; sends nothing");
-  m.plan->add_option("playbook", m.file, "Playbook file (YAML)")->required();
-  m.plan->add_option("--var", m.vars, "NAME=VALUE for ${NAME}, repeatable; overrides the playbook's vars")->allow_extra_args(false);
-  m.plan->add_option("--inventory", m.inventory,
-                     "The fleet to plan on (default: the playbook's own inventory, relative to its folder); must be readable");
-  m.plan->add_option("--output", m.output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-  m.plan->footer(std::string("\n") + kPlanExitCodes);
+  auto* playbook = app.add_subcommand("playbook", "Check and plan game-day playbooks (playbooks/README.md)")->require_subcommand(1);
+  m.validate = add_playbook_command(
+      playbook, "validate", "Check a playbook strictly and list every error with its path; sends nothing", m,
+      "Check datacenter and host names against this inventory (default: the playbook's own inventory, if readable)",
+      kValidateExitCodes);
+  m.plan = add_playbook_command(
+      playbook, "plan",
+      "Print a playbook's timeline, the per-host faults of every inject, the guards and the safety settings; sends nothing",
+      m, "The fleet to plan on (default: the playbook's own inventory, relative to its folder); must be readable",
+      kPlanExitCodes);
 }
 
 PlaybookCommands::~PlaybookCommands() = default;
