@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
 #include <utility>
 
 namespace {
@@ -222,6 +223,29 @@ TEST(Failover, RetriesOfOnePaymentCountEachAttemptAndLatencyFromItsDueTime) {
   EXPECT_EQ(hz.rto_us, 1'310'000);           // 5.21 s: the next second holds 10 ok of 10
   ASSERT_TRUE(hz.during.p99_ms);
   EXPECT_NEAR(*hz.during.p99_ms, 1210.0, 1210.0 * 0.004);
+}
+
+TEST(Failover, OverlappingFaultsSplitTheRunAtEveryEdgeAndAfterFollowsEachFaultsOwnHeal) {
+  // Answers take 5 ms until 10 s, then 50 ms: only "after" A's heal sees the slow ones.
+  std::vector<SentPayment> ps;
+  for (std::int64_t t = 50; t < 14'000; t += 100) {
+    ps.push_back(payment(0, t, {attempt(t, t + (t < 10'000 ? 5 : 50), Observed::kOk)}));
+  }
+  const std::vector<FaultSpan> faults = {{"a", ms(4000), ms(10'000)}, {"b", ms(6000), ms(8000)}};
+  const auto figs = failover_figures(ps, dc_of, faults, input(14'000, 4000));
+  ASSERT_EQ(figs.size(), 4u);
+  const std::vector<std::tuple<std::string, Edge, std::int64_t, std::int64_t>> want = {
+      {"a", Edge::start, 4000, 6000}, {"b", Edge::start, 6000, 8000}, {"b", Edge::end, 8000, 10'000},
+      {"a", Edge::end, 10'000, 14'000}};
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(figs[i].fault, std::get<0>(want[i])) << i;
+    EXPECT_EQ(figs[i].edge, std::get<1>(want[i])) << i;
+    EXPECT_EQ(figs[i].span.from_us, ms(std::get<2>(want[i]))) << i;
+    EXPECT_EQ(figs[i].span.to_us, ms(std::get<3>(want[i]))) << i;
+  }
+  EXPECT_NEAR(*figs[0].per_dc.at("hz").after.p50_ms, 50.0, 0.2) << "a's heal is at 10 s";
+  EXPECT_NEAR(*figs[1].per_dc.at("hz").after.p50_ms, 5.0, 0.02) << "b's heal is at 8 s";
+  EXPECT_NEAR(*figs[1].per_dc.at("hz").during.p50_ms, 5.0, 0.02);
 }
 
 }  // namespace

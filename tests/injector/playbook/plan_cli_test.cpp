@@ -186,4 +186,30 @@ TEST_F(PlanCli, AnInvalidPlaybookIsExit2WithValidatesErrors) {
   EXPECT_NE(r.err.find("nothing was sent"), std::string::npos) << r.err;
 }
 
+TEST_F(PlanCli, LinkAndHostInjectsInAParallelGroupArePlannedInPlace) {
+  const auto r = cli({"playbook", "plan", write("par.yaml", R"(
+version: 1
+name: par
+steps:
+  - parallel:
+      - id: slow
+        inject: {link: {from: hz, to: sz, one_way: true}, impair: {delay: 30ms}, for: 10s}
+      - id: lossy
+        inject: {host: {host: sh-1, to: [10.99.0.0/16], device: veth9}, impair: {loss: 5%}, for: 5s}
+)"), "--inventory", write_inventory(), "--output", "json"});
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  const json doc = json::parse(r.out);
+  ASSERT_EQ(doc["injects"].size(), 2u);
+  EXPECT_EQ(doc["injects"][0]["path"], "steps[0].parallel[0]");
+  ASSERT_EQ(doc["injects"][0]["hosts"].size(), 2u) << "one way: hz's hosts only";
+  EXPECT_EQ(doc["injects"][0]["hosts"][0]["peers"], json::array({"sz"}));
+  const json& lossy = doc["injects"][1];
+  ASSERT_EQ(lossy["hosts"].size(), 1u);
+  EXPECT_EQ(lossy["hosts"][0]["host"], "sh-1");
+  EXPECT_EQ(lossy["hosts"][0]["device"], "veth9");
+  EXPECT_EQ(lossy["hosts"][0]["targets"], "10.99.0.0/16");
+  EXPECT_EQ(doc["timeline"][0]["end"]["earliest_ms"], 10000);
+  EXPECT_EQ(doc["timeline"][0]["children"][1]["fault_end"]["earliest_ms"], 5000);
+}
+
 }  // namespace
