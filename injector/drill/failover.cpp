@@ -14,6 +14,7 @@ namespace {
 
 PaymentFilter payers_of(const DcOf& dc_of, const std::string& dc) {
   if (dc.empty()) return [](const SentPayment&) { return true; };
+  if (!dc_of) return [](const SentPayment&) { return false; };  // no payer has a known home
   return [&dc_of, dc](const SentPayment& p) { return dc_of(p.request.from) == dc; };
 }
 
