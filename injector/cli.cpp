@@ -62,7 +62,8 @@ constexpr const char* kExamples =
     "  injector partition --inventory fleet.yaml --group hz,sh --group sz --for 10m\n"
     "  injector link --inventory fleet.yaml --between hz:sz delay --delay 30ms --jitter 5ms\n"
     "  injector status --inventory fleet.yaml; injector revert --inventory fleet.yaml --op op-1a2b3c4d\n"
-    "  injector playbook validate playbooks/fiber-cut-hangzhou.yaml --var hold=30s\n";
+    "  injector playbook validate playbooks/fiber-cut-hangzhou.yaml --var hold=30s\n"
+    "  injector playbook plan playbooks/fiber-cut-hangzhou.yaml --inventory fleet.yaml   # timeline and per-host faults, nothing sent\n";
 
 struct Common {
   std::string daemon = "unix:/run/injector/injectord.sock";

@@ -24,16 +24,15 @@ void check_groups(const Inventory& inv, const std::vector<std::vector<std::strin
   }
 }
 
-// The fault of one host: egress toward the peers' networks.
-HostFault host_fault(const Host& host, const std::vector<std::string>& peers, const Inventory& inv,
-                     const Impairments& impairments, const PlanOptions& options, const std::string& operation) {
+// The fault of one host: egress toward `to` (the peers' networks, or any).
+HostFault host_fault(const Host& host, const std::vector<std::string>& peers, std::vector<Cidr> to,
+                     const std::string& device, const Impairments& impairments, const PlanOptions& options,
+                     const std::string& operation) {
   HostFault f;
   f.host = &host;
   f.peers = peers;
-  f.spec.device = host.device;
-  for (const auto& peer : peers) {
-    for (const auto& cidr : inv.datacenter(peer)->cidrs) f.spec.match.to.push_back(cidr);
-  }
+  f.spec.device = device.empty() ? host.device : device;
+  f.spec.match.to = std::move(to);
   f.spec.direction = Direction::egress;
   f.spec.backend = options.backend;
   f.spec.impairments = impairments;
@@ -49,7 +48,11 @@ void add_side(Plan& plan, const Inventory& inv, const std::vector<std::string>& 
               const Impairments& impairments, const PlanOptions& options) {
   for (const auto& dc : side) {
     for (const Host* host : inv.hosts_in(dc)) {
-      plan.faults.push_back(host_fault(*host, peers, inv, impairments, options, plan.operation));
+      std::vector<Cidr> to;
+      for (const auto& peer : peers) {
+        for (const auto& cidr : inv.datacenter(peer)->cidrs) to.push_back(cidr);
+      }
+      plan.faults.push_back(host_fault(*host, peers, std::move(to), "", impairments, options, plan.operation));
     }
   }
 }
@@ -117,6 +120,19 @@ Plan plan_link(const Inventory& inv, const std::string& from, const std::string&
   add_side(plan, inv, {from}, {to}, impairments, options);
   if (!one_way) add_side(plan, inv, {to}, {from}, impairments, options);
   return checked(std::move(plan), inv);
+}
+
+Plan plan_host(const Inventory& inv, const std::string& host, const std::string& device, const std::vector<Cidr>& to,
+               const Impairments& impairments, const PlanOptions& options) {
+  const Host* h = inv.host(host);
+  if (!h) throw FieldError("host", "no host named '" + host + "' in " + inv.path);
+  if (to.empty()) throw FieldError("to", "no network given", "CIDRs such as 10.77.2.0/24");
+  if (impairments.empty()) throw FieldError("impairments", "no impairment given");
+  std::string targets;
+  for (const auto& c : to) targets += (targets.empty() ? "" : ",") + c.to_string();
+  Plan plan{operation_of(options), "host " + host + " -> " + targets, {}};
+  plan.faults.push_back(host_fault(*h, {}, to, device, impairments, options, plan.operation));
+  return plan;
 }
 
 }  // namespace injector::fleet

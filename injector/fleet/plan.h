@@ -52,6 +52,11 @@ Plan plan_isolate(const Inventory& inv, const std::string& dc, bool one_way, con
 Plan plan_link(const Inventory& inv, const std::string& from, const std::string& to, bool one_way,
                const Impairments& impairments, const PlanOptions& options);
 
+// One host's egress toward the networks `to` (device empty: the host's own);
+// no peer datacenter.
+Plan plan_host(const Inventory& inv, const std::string& host, const std::string& device, const std::vector<Cidr>& to,
+               const Impairments& impairments, const PlanOptions& options);
+
 // "op-" and 8 random hex digits.
 std::string new_operation_id();
 

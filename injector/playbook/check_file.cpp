@@ -26,7 +26,7 @@ FieldError inventory_error(const std::string& field, const std::string& file, co
 // --inventory must be readable; the playbook's own `inventory:` often names a
 // lab that is not up while a playbook is edited, so then names go unchecked.
 std::optional<fleet::Inventory> load_inventory_for(const std::string& playbook_path, const Playbook& pb,
-                                                   const std::string& flag, CheckResult& result) {
+                                                   const std::string& flag, bool required, CheckResult& result) {
   if (!flag.empty()) {
     try {
       return fleet::load_inventory(flag);
@@ -39,6 +39,10 @@ std::optional<fleet::Inventory> load_inventory_for(const std::string& playbook_p
   std::filesystem::path file = pb.inventory;
   if (file.is_relative()) file = std::filesystem::path(playbook_path).parent_path() / file;
   std::ifstream probe(file);
+  if (!probe && required) {
+    result.errors.emplace_back("inventory", "cannot read '" + file.string() + "'", "a readable inventory file, or --inventory");
+    return std::nullopt;
+  }
   if (!probe) {
     result.note = "inventory " + file.string() + " is not readable: datacenter and host names were not checked";
     return std::nullopt;
@@ -54,7 +58,7 @@ std::optional<fleet::Inventory> load_inventory_for(const std::string& playbook_p
 }  // namespace
 
 CheckResult check_playbook_file(const std::string& path, const std::vector<std::string>& var_flags,
-                                const std::string& inventory_flag) {
+                                const std::string& inventory_flag, bool inventory_required) {
   CheckResult result;
   const VarMap overrides = parse_var_flags(var_flags, result.errors);
   const auto text = read_text(path);
@@ -64,7 +68,7 @@ CheckResult check_playbook_file(const std::string& path, const std::vector<std::
   }
   ParseResult parsed = parse_playbook(*text, overrides);
   for (auto& e : parsed.errors) result.errors.push_back(std::move(e));
-  result.inventory = load_inventory_for(path, parsed.playbook, inventory_flag, result);
+  result.inventory = load_inventory_for(path, parsed.playbook, inventory_flag, inventory_required, result);
   Errors checks = validate_playbook(parsed.playbook, result.inventory ? &*result.inventory : nullptr);
   drop_unresolved(checks, parsed.unresolved);
   for (auto& e : checks) result.errors.push_back(std::move(e));

@@ -1,6 +1,7 @@
 #pragma once
-// The playbook commands of the CLI (playbooks/README.md). Today: `playbook
-// validate`, which reads and checks a playbook and sends nothing.
+// The playbook commands of the CLI (playbooks/README.md): `playbook validate`,
+// which reads and checks a playbook, and `playbook plan`, which also prints
+// what a run would do; neither sends anything.
 
 #include <CLI/CLI.hpp>
 #include <iosfwd>

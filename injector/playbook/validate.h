@@ -28,7 +28,7 @@ Millis minimum_duration(const std::vector<Step>& steps);
 
 struct CheckResult {
   std::optional<Playbook> playbook;  // set when the file could be read and parsed
-  std::optional<fleet::Inventory> inventory;  // the one names were checked against, if it could be read
+  std::optional<fleet::Inventory> inventory;  // set when one was named and loaded
   Errors errors;
   std::string note;  // e.g. the playbook's inventory was not readable, so names were not checked
   bool ok() const { return errors.empty(); }
@@ -36,8 +36,10 @@ struct CheckResult {
 
 // What `injector playbook validate` does: read the file, apply the --var
 // flags, parse, load the inventory (--inventory, else the playbook's own
-// `inventory:` relative to the file) and validate. Sends nothing.
+// `inventory:` relative to the file) and validate. Sends nothing. The
+// playbook's own inventory may be unreadable (names then go unchecked, with
+// a note) unless `inventory_required` (plan), when that is an error naming it.
 CheckResult check_playbook_file(const std::string& path, const std::vector<std::string>& var_flags,
-                                const std::string& inventory_flag);
+                                const std::string& inventory_flag, bool inventory_required = false);
 
 }  // namespace injector::playbook

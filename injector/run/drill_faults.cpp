@@ -4,7 +4,7 @@
 
 #include "injector/drill/traffic.h"
 #include "injector/fleet/operations.h"
-#include "injector/run/inject_plan.h"
+#include "injector/playbook/inject_plan.h"
 
 namespace injector::run {
 namespace {
@@ -53,15 +53,10 @@ DrillFaults::~DrillFaults() {
 }
 
 std::size_t DrillFaults::inject(const playbook::Step& step, const playbook::InjectStep& inject) {
-  fleet::PlanOptions plan_options;
-  plan_options.lifetime.lease = options_.lease;
-  // Past its planned end the keeper reverts it; if the keeper cannot, the
-  // daemon ends it one lease later on its own.
-  plan_options.lifetime.duration = inject.duration + options_.lease;
-  plan_options.labels = options_.labels;
-  plan_options.labels["drill.step"] = step.id.empty() ? step.path : step.id;
+  fleet::PlanOptions plan_options = playbook::inject_plan_options(*options_.playbook, step, inject);
+  for (const auto& [k, v] : options_.labels) plan_options.labels[k] = v;
   FaultRecord rec;
-  rec.plan = plan_inject(*options_.inventory, inject, plan_options);
+  rec.plan = playbook::plan_inject(inject, *options_.inventory, plan_options);
   rec.step_id = step.id;
   rec.step_path = step.path;
   rec.description = rec.plan.description;

@@ -49,9 +49,10 @@ struct FaultRecord {
 };
 
 struct FaultOptions {
+  const playbook::Playbook* playbook = nullptr;  // its safety.lease holds every fault
   const fleet::Inventory* inventory = nullptr;
-  std::chrono::milliseconds lease{10'000};
-  std::map<std::string, std::string> labels;  // on every fault: the drill's run id and name
+  std::chrono::milliseconds lease{10'000};      // the keeper renews every third of it
+  std::map<std::string, std::string> labels;    // on every fault, beside the playbook's: the run's id
   fleet::CallOptions apply_calls;             // prepare and commit
   fleet::CallOptions revert_calls;            // short: a guard's abort waits for them
 };

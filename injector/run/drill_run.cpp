@@ -6,10 +6,12 @@
 #include <random>
 #include <thread>
 
+#include "injector/drill/failover.h"
 #include "injector/drill/history.h"
 #include "injector/drill/probes.h"
 #include "injector/drill/recorder.h"
 #include "injector/drill/traffic.h"
+#include "injector/report/report_files.h"
 #include "injector/run/drill_report.h"
 #include "injector/run/guard_watch.h"
 #include "injector/run/invariants.h"
@@ -101,9 +103,10 @@ RunResult Drill::run() {
       return conclude();
     }
     FaultOptions fo;
+    fo.playbook = &pb_;
     fo.inventory = cfg_.inventory;
     fo.lease = pb_.safety.lease;
-    fo.labels = {{"drill.run", run_id_}, {"drill.name", pb_.name}};
+    fo.labels = {{"drill.run", run_id_}};
     fo.revert_calls.timeout = std::chrono::seconds(2);
     faults_ = std::make_unique<DrillFaults>(fo);
   }
@@ -178,6 +181,27 @@ nlohmann::json probes_json(const std::vector<playbook::Probe>& probes, const dri
   return out;
 }
 
+// When each fault held, for the failover figures and rto's baseline.
+std::vector<drill::FaultSpan> fault_spans(const std::vector<FaultRecord>& faults) {
+  std::vector<drill::FaultSpan> out;
+  for (const auto& f : faults) {
+    if (!f.active_us) continue;
+    const std::int64_t healed = f.revert_confirmed_us ? f.revert_confirmed_us : f.revert_sent_us;
+    out.push_back({f.step_id.empty() ? f.step_path : f.step_id, f.active_us,
+                   healed ? std::optional<std::int64_t>(healed) : std::nullopt});
+  }
+  return out;
+}
+
+void add_failover(DrillFacts& f, Sources& after, const playbook::Recovery& recovery) {
+  const auto spans = fault_spans(f.faults);
+  after.baseline = drill::baseline_before(f.started_us, spans);
+  after.recovery = recovery;
+  if (!f.payments || spans.empty()) return;
+  const drill::FailoverInput input{drill::unix_now_us(), after.baseline, recovery};
+  f.failover = drill::to_json(drill::failover_figures(*f.payments, after.dc_of, spans, input));
+}
+
 // The judgements that need the whole run: expectations, invariants, guards
 // that never saw anything.
 void judge_all(DrillFacts& f, const Sources& after, const StepRunner* steps, const Workload& workload,
@@ -232,6 +256,7 @@ RunResult Drill::conclude() {
   if (probes_) f.probes = probes_json(pb_.probes, *probes_, started_us_);
   Sources after = live_;
   after.payments = f.payments;
+  add_failover(f, after, pb_.recovery);
   const bool hurry = cli::stop_count() >= 2;  // a second Ctrl-C: the revert is done, skip the rest
   judge_all(f, after, steps_.get(), workload_, !hurry, verdict_);
   f.verdict = verdict_.verdict();
@@ -244,9 +269,8 @@ RunResult Drill::conclude() {
 
 void Drill::write_files(const nlohmann::json& report, const DrillFacts& f) {
   if (cfg_.report_dir.empty()) return;
-  std::filesystem::create_directories(cfg_.report_dir);
+  report::write_report_files(cfg_.report_dir, report);  // report.json, junit.xml, timeline.svg, report.html
   const std::string dir = cfg_.report_dir + "/";
-  std::ofstream(dir + "report.json") << report.dump(2) << "\n";
   drill::History history(started_us_);
   for (const auto& fault : f.faults) {
     const nlohmann::json what = {{"step", fault.step_id}, {"operation", fault.plan.operation}, {"description", fault.description}};

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "injector/drill/interruption.h"
+#include "injector/drill/failover.h"
 #include "injector/drill/probes.h"
 
 namespace injector::run {
@@ -22,32 +22,24 @@ std::optional<drill::Metric> recorder_metric(Metric m) {
   }
 }
 
-drill::PaymentFilter payer_in(const std::string& dc, const Sources& s) {
-  if (dc.empty() || !s.dc_of) return [](const drill::SentPayment&) { return true; };
-  return [dc, &s](const drill::SentPayment& p) { return s.dc_of(p.request.from) == dc; };
-}
-
 std::optional<double> payment_time_metric(const playbook::Expectation& e, drill::Window w, const Sources& s,
                                           std::string& why) {
   if (!s.payments) {
     why = "measured from every payment, after the run only";
     return std::nullopt;
   }
-  const auto which = payer_in(e.dc, s);
   if (*e.metric == Metric::longest_gap) {
-    const auto gap = drill::longest_interruption(*s.payments, which, w.from_us, w.to_us);
-    return gap ? static_cast<double>(gap->length_us()) / 1e6 : 0.0;
+    const auto gap = drill::longest_gap_s(*s.payments, s.dc_of, e.dc, w);
+    if (!gap) why = "no payment attempted" + (e.dc.empty() ? std::string() : " for " + e.dc) + " in the window";
+    return gap;
   }
   if (!s.event_us) {
     why = "rto needs a fault: name its step with `during:` or expect after an inject";
     return std::nullopt;
   }
-  const auto rto = drill::recovery_us(*s.payments, which, *s.event_us);
-  if (!rto) {
-    why = "never recovered";
-    return std::nullopt;
-  }
-  return static_cast<double>(*rto) / 1e6;
+  const auto rto = drill::rto_s(*s.payments, s.dc_of, e.dc, {*s.event_us, w.to_us}, s.baseline, s.recovery);
+  if (!rto) why = "never recovered";
+  return rto;
 }
 
 }  // namespace

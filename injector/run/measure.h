@@ -34,6 +34,8 @@ struct Sources {
   // A probe's fraction of ok results in a window; nullopt: it saw nothing decisive.
   std::function<std::optional<double>(const std::string& probe, drill::Window)> probe_fraction;
   std::optional<std::int64_t> event_us;  // rto: the activation of the fault it is about
+  drill::Window baseline;                // rto: the steady state before the first fault
+  playbook::Recovery recovery;           // rto: what counts as recovered
 };
 
 drill::Comparison comparison_of(const playbook::Expectation& e);

@@ -36,7 +36,7 @@ struct RunCommands::Impl {
   }
 
   int execute(std::ostream& out, std::ostream& err) {
-    const playbook::CheckResult checked = playbook::check_playbook_file(file, vars, inventory);
+    const playbook::CheckResult checked = playbook::check_playbook_file(file, vars, inventory, !no_faults);
     if (!checked.ok()) return invalid(checked, err);
     if (!checked.inventory && !no_faults) {
       err << "injector: error: inventory: " << (checked.note.empty() ? "the playbook names none; give --inventory FILE" : checked.note)

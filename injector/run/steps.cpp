@@ -7,7 +7,7 @@
 
 #include "common/duration.h"
 #include "injector/drill/traffic.h"
-#include "injector/run/inject_plan.h"
+#include "injector/playbook/inject_plan.h"
 
 namespace injector::run {
 namespace {
@@ -40,7 +40,7 @@ std::string summarize(const playbook::Step& step) {
                    (e.during.empty() ? std::string() : " during " + e.during);
           },
           [](const playbook::InjectStep& i) {
-            return describe_inject(i) + " for " + dur(i.duration) + (i.background ? " (background)" : "");
+            return playbook::inject_target_summary(i) + " for " + dur(i.duration) + (i.background ? " (background)" : "");
           },
           [](const playbook::RevertAction& r) {
             std::string s = "revert";

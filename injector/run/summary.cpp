@@ -11,7 +11,7 @@ std::string num(const json& v, const char* unit = "") {
   if (v.is_null()) return "-";
   if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>()) + unit;
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g%s", v.get<double>(), unit);
+  std::snprintf(buf, sizeof buf, "%.0f%s", v.get<double>(), unit);
   return buf;
 }
 

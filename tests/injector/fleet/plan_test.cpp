@@ -95,4 +95,27 @@ TEST(FleetPlan, RefusesRequestsThatNameNothingOrOverlap) {
   EXPECT_THROW(plan_link(inv, "hz", "sz", false, Impairments{}, {}), FieldError);
 }
 
+TEST(FleetPlan, OneHostTowardGivenNetworksOnItsOwnDeviceOrTheOneNamed) {
+  const auto inv = three_by_two();
+  Impairments loss;
+  loss.loss = LossImpairment{};
+  loss.loss->percent = 5;
+  const std::vector<Cidr> to = {Cidr::parse("10.99.0.0/16")};
+  PlanOptions options;
+  options.operation = "op-host";
+  const Plan own = plan_host(inv, "sh-2", "", to, loss, options);
+  ASSERT_EQ(own.faults.size(), 1u);
+  EXPECT_EQ(own.faults[0].host->name, "sh-2");
+  EXPECT_EQ(own.faults[0].spec.device, "eth0");
+  EXPECT_TRUE(own.faults[0].peers.empty());
+  EXPECT_EQ(own.faults[0].spec.match.to, to);
+  EXPECT_EQ(own.faults[0].spec.impairments, loss);
+  EXPECT_EQ(own.faults[0].spec.labels.at(kOperationLabel), "op-host");
+  EXPECT_EQ(own.description, "host sh-2 -> 10.99.0.0/16");
+  EXPECT_EQ(plan_host(inv, "sh-2", "veth9", to, loss, options).faults[0].spec.device, "veth9");
+  EXPECT_THROW(plan_host(inv, "xx-1", "", to, loss, options), FieldError);
+  EXPECT_THROW(plan_host(inv, "sh-2", "", {}, loss, options), FieldError);
+  EXPECT_THROW(plan_host(inv, "sh-2", "", to, Impairments{}, options), FieldError);
+}
+
 }  // namespace
