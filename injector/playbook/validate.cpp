@@ -138,6 +138,23 @@ void check_metrics(const Playbook& pb, Errors& errors) {
   }
 }
 
+// rto and longest_gap are measured from every payment's whole story (its
+// retries included), which is only known after the run: a guard or a
+// wait_until, judged while it runs, cannot use them.
+void check_live_metrics(const Playbook& pb, Errors& errors) {
+  std::vector<const Expectation*> live;
+  for (const auto& g : pb.guards) live.push_back(&g.expect);
+  each_step(pb.steps, [&](const Step& s) {
+    if (const auto* w = std::get_if<WaitUntilAction>(&s.action)) live.push_back(&w->expect);
+  });
+  for (const Expectation* e : live) {
+    if (e->metric != Metric::rto && e->metric != Metric::longest_gap) continue;
+    errors.emplace_back(e->path + ".metric", std::string(to_string(*e->metric)) + " is measured after the run, so a guard or a wait_until cannot use it",
+                        "success_rate, ok_per_s, latency_p50, latency_p99, latency_max, unknown_count, probe.<name> "
+                        "(e.g. success_rate over a window for a gap); rto and longest_gap in an expect step");
+  }
+}
+
 Millis step_minimum(const Step& s) {
   if (const auto* w = std::get_if<WaitAction>(&s.action)) return w->duration;
   if (const auto* i = std::get_if<InjectStep>(&s.action)) return i->background ? Millis{0} : i->duration;
@@ -190,6 +207,7 @@ Errors validate_playbook(const Playbook& pb, const fleet::Inventory* inventory) 
   check_unique(pb.guards, errors);
   check_references(pb, errors);
   check_metrics(pb, errors);
+  check_live_metrics(pb, errors);
   check_time_limit(pb, errors);
   if (inventory) {
     for (auto& e : check_inventory_names(pb, *inventory)) errors.push_back(std::move(e));

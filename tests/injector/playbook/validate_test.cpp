@@ -112,3 +112,17 @@ TEST(PlaybookValidate, NamesAreCheckedAgainstAnInventory) {
 }
 
 }  // namespace
+
+namespace {
+
+// rto and longest_gap need every payment's whole story: after the run only.
+TEST(PlaybookValidate, GuardsAndWaitUntilCannotUseAfterTheRunMetrics) {
+  const auto guard = all_errors(with("guards:\n", "guards:\n  - {name: g2, expect: {metric: longest_gap, op: \"<=\", value: 2s}}\n"));
+  ASSERT_EQ(guard.size(), 1u) << listed(guard);
+  EXPECT_EQ(only_error_at(guard, "guards[0].expect.metric").message(),
+            "longest_gap is measured after the run, so a guard or a wait_until cannot use it");
+  const auto fine = all_errors(with("guards:\n", "guards:\n  - {name: g2, expect: {metric: success_rate, op: \">=\", value: 0.5}}\n"));
+  EXPECT_TRUE(fine.empty()) << listed(fine);
+}
+
+}  // namespace
