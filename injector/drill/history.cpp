@@ -17,7 +17,7 @@ struct HistoryEvent {
   const SentPayment* payment = nullptr;
   const Attempt* attempt = nullptr;
   bool completion = false;
-  std::size_t nemesis = 0;
+  const nlohmann::json* line = nullptr;  // a nemesis or probe operation, written as it is
 };
 
 const char* completion_type(Observed o) {
@@ -43,8 +43,8 @@ std::vector<std::vector<HistoryEvent>> by_process(const std::vector<SentPayment>
                      [](const auto& x, const auto& y) { return x.second->start_us < y.second->start_us; });
     auto& events = out.emplace_back();
     for (const auto& [p, a] : list) {
-      events.push_back({a->start_us, p, a, false, 0});
-      events.push_back({a->end_us, p, a, true, 0});
+      events.push_back({a->start_us, p, a, false, nullptr});
+      events.push_back({a->end_us, p, a, true, nullptr});
     }
   }
   return out;
@@ -55,16 +55,30 @@ std::vector<std::vector<HistoryEvent>> by_process(const std::vector<SentPayment>
 History::History(std::int64_t run_start_us) : run_start_us_(run_start_us) {}
 
 void History::add_nemesis(std::int64_t time_us, const std::string& f, nlohmann::json value) {
-  nemesis_.push_back({time_us, f, std::move(value)});
+  others_["nemesis"].push_back({time_us, time_us, {{"process", "nemesis"}, {"type", "info"}, {"f", f}, {"value", std::move(value)}}});
+}
+
+void History::add_probe(const std::string& probe, std::int64_t start_us, std::int64_t end_us, Observed observed,
+                        nlohmann::json value) {
+  auto& ops = others_["probe:" + probe];
+  ops.push_back({start_us, start_us, {{"process", "probe:" + probe}, {"type", "invoke"}, {"f", "probe"}, {"probe", probe}}});
+  ops.push_back({end_us, start_us,
+                 {{"process", "probe:" + probe}, {"type", completion_type(observed)}, {"f", "probe"}, {"probe", probe},
+                  {"value", std::move(value)}}});
 }
 
 void History::write(std::ostream& out, const std::vector<SentPayment>& payments,
                     const std::function<std::string(std::int64_t)>& dc_of) const {
   auto sequences = by_process(payments);
-  auto& nemesis = sequences.emplace_back();
-  for (std::size_t i = 0; i < nemesis_.size(); ++i) nemesis.push_back({nemesis_[i].time_us, nullptr, nullptr, false, i});
-  std::stable_sort(nemesis.begin(), nemesis.end(),
-                   [](const HistoryEvent& a, const HistoryEvent& b) { return a.time_us < b.time_us; });
+  for (const auto& [process, ops] : others_) {
+    // In the order the process made them: a probe's checks by their start,
+    // each invoke followed by its completion.
+    std::vector<const Operation*> sorted;
+    for (const auto& op : ops) sorted.push_back(&op);
+    std::stable_sort(sorted.begin(), sorted.end(), [](const Operation* a, const Operation* b) { return a->order_us < b->order_us; });
+    auto& seq = sequences.emplace_back();
+    for (const Operation* op : sorted) seq.push_back({op->time_us, nullptr, nullptr, false, &op->line});
+  }
 
   // Merge the sequences by time, each kept in its own order (so a clock step
   // cannot put a completion before its invoke).
@@ -80,14 +94,11 @@ void History::write(std::ostream& out, const std::vector<SentPayment>& payments,
     const HistoryEvent& e = sequences[s][next[s]++];
     if (next[s] < sequences[s].size()) heads.push({sequences[s][next[s]].time_us, s});
     nlohmann::json line;
-    line["time"] = (e.time_us - run_start_us_) * 1000;
-    if (!e.payment) {
-      const Nemesis& n = nemesis_[e.nemesis];
-      line["process"] = "nemesis";
-      line["type"] = "info";
-      line["f"] = n.f;
-      line["value"] = n.value;
+    if (e.line) {
+      line = *e.line;
+      line["time"] = (e.time_us - run_start_us_) * 1000;
     } else {
+      line["time"] = (e.time_us - run_start_us_) * 1000;
       const SentPayment& p = *e.payment;
       line["process"] = e.attempt->worker;
       line["type"] = e.completion ? completion_type(e.attempt->observed) : "invoke";

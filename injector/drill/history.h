@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ class History {
 
   // A fault's start or stop, f "start-fault" or "stop-fault", at Unix µs.
   void add_nemesis(std::int64_t time_us, const std::string& f, nlohmann::json value);
+  // One probe check: an invoke at its start and its completion (ok, fail, or
+  // info when unknown) at its end, the probe a process of its own.
+  void add_probe(const std::string& probe, std::int64_t start_us, std::int64_t end_us, Observed observed,
+                 nlohmann::json value);
 
   // Writes one JSON object per line, in time order; every process's
   // operations in the order it made them. Payments that were never sent
@@ -35,13 +40,13 @@ class History {
                   const std::function<std::string(std::int64_t account)>& dc_of) const;
 
  private:
-  struct Nemesis {
+  struct Operation {
     std::int64_t time_us;
-    std::string f;
-    nlohmann::json value;
+    std::int64_t order_us;  // its place in its process's sequence (a check's start)
+    nlohmann::json line;    // everything but "time"
   };
   std::int64_t run_start_us_;
-  std::vector<Nemesis> nemesis_;
+  std::map<std::string, std::vector<Operation>> others_;  // by process: the nemesis, each probe
 };
 
 }  // namespace injector::drill

@@ -277,6 +277,12 @@ void Drill::write_files(const nlohmann::json& report, const DrillFacts& f) {
     if (fault.active_us) history.add_nemesis(fault.active_us, "start-fault", what);
     if (fault.revert_confirmed_us) history.add_nemesis(fault.revert_confirmed_us, "stop-fault", what);
   }
+  if (probes_) {
+    for (const auto& r : probes_->results()) {
+      history.add_probe(r.probe, r.start_us, r.end_us, r.observed,
+                        {{"detail", r.detail}, {"measured", r.value ? nlohmann::json(*r.value) : nlohmann::json()}});
+    }
+  }
   static const std::vector<drill::SentPayment> none;
   history.write_file(dir + "history.jsonl", f.payments ? *f.payments : none, workload_.dc_of());
 }

@@ -130,3 +130,26 @@ TEST(History, WritesAFile) {
 }
 
 }  // namespace
+
+namespace {
+
+// A probe is a process of its own: each check an invoke and its completion,
+// merged in time with the payments and the faults.
+TEST(History, ProbeChecksAreOperationsOfTheirOwnProcess) {
+  History h(kStart);
+  h.add_probe("web", kStart + 300, kStart + 320, Observed::kOk, {{"measured", 0.02}});
+  h.add_probe("web", kStart + 100, kStart + 900, Observed::kUnknown, {{"detail", "timed out"}});
+  h.add_nemesis(kStart + 200, "start-fault", {{"id", "cut"}});
+  std::ostringstream out;
+  h.write(out, {}, {});
+  const auto lines = lines_of(out.str());
+  ASSERT_EQ(lines.size(), 5u);
+  std::vector<std::string> seen;
+  for (const auto& l : lines) seen.push_back(l["process"].get<std::string>() + " " + l["type"].get<std::string>());
+  // The probe's own order is kept (its checks by start), merged with the nemesis by time.
+  EXPECT_EQ(seen, (std::vector<std::string>{"probe:web invoke", "nemesis info", "probe:web info", "probe:web invoke",
+                                            "probe:web ok"}));
+  EXPECT_EQ(lines[2]["value"]["detail"], "timed out");
+}
+
+}  // namespace
