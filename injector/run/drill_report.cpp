@@ -45,10 +45,23 @@ json comparison_json(const playbook::Expectation& e) {
   return j;
 }
 
-json steps_json(const std::vector<StepRecord>& steps) {
+double seconds(std::chrono::milliseconds d) { return static_cast<double>(d.count()) / 1000.0; }
+
+void add_planned(std::map<const playbook::Step*, playbook::Offset>& out, const std::vector<playbook::TimelineStep>& steps) {
+  for (const auto& t : steps) {
+    out[t.step] = t.start;
+    add_planned(out, t.children);
+  }
+}
+
+json steps_json(const std::vector<StepRecord>& steps, const std::map<const playbook::Step*, playbook::Offset>& planned) {
   json out = json::array();
   for (const auto& s : steps) {
+    const auto plan = planned.find(s.step);
+    json planned_start = plan == planned.end() ? json() : json(seconds(plan->second.earliest));
+    json planned_latest = plan == planned.end() ? json() : json(seconds(plan->second.latest));
     out.push_back({{"path", s.step->path}, {"id", s.step->id}, {"kind", s.kind}, {"summary", s.summary},
+                   {"planned_start_s", planned_start}, {"planned_start_latest_s", planned_latest},
                    {"started_unix_us", opt_us(s.started_us)}, {"ended_unix_us", opt_us(s.ended_us)},
                    {"result", s.result}, {"detail", s.detail}});
   }
@@ -145,6 +158,12 @@ json payments_json(const std::vector<drill::SentPayment>* payments, const std::o
 
 }  // namespace
 
+std::map<const playbook::Step*, playbook::Offset> planned_starts(const playbook::Timeline& timeline) {
+  std::map<const playbook::Step*, playbook::Offset> out;
+  add_planned(out, timeline.steps);
+  return out;
+}
+
 json series_json(const drill::Recorder& recorder, const std::vector<std::string>& dcs, std::int64_t started_us) {
   json out = json::object();
   std::vector<std::string> all = {""};
@@ -169,7 +188,9 @@ json build_report(const DrillFacts& f) {
   }
   return {
       {"format", "injector-drill-report/1"},
-      {"playbook", {{"name", pb.name}, {"description", pb.description}, {"file", f.playbook_file}, {"vars", pb.vars}}},
+      {"playbook",
+       {{"name", pb.name}, {"description", pb.description}, {"file", f.playbook_file}, {"vars", pb.vars},
+        {"resolved", f.resolved}}},
       {"run",
        {{"id", f.run_id}, {"started_unix_us", f.started_us}, {"ended_unix_us", f.ended_us}, {"no_faults", f.no_faults},
         {"forced", f.forced}, {"inventory", f.inventory_path}, {"report_dir", f.report_dir},
@@ -178,7 +199,7 @@ json build_report(const DrillFacts& f) {
       {"preflight", f.preflight ? f.preflight->to_json() : json()},
       {"datacenters", f.datacenters},
       {"series", f.recorder ? series_json(*f.recorder, f.datacenters, f.started_us) : json::object()},
-      {"steps", steps_json(f.steps)},
+      {"steps", steps_json(f.steps, f.planned)},
       {"faults", faults_json(f.faults)},
       {"expectations", expectations_json(f.expectations)},
       {"guards", guards_json(f.guards, f.abort)},

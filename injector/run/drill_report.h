@@ -7,11 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "injector/drill/recorder.h"
+#include "injector/playbook/timeline.h"
 #include "injector/run/drill_faults.h"
 #include "injector/run/guard_watch.h"
 #include "injector/run/invariants.h"
@@ -42,6 +44,8 @@ struct DrillFacts {
   const drill::Recorder* recorder = nullptr;
   std::vector<std::string> datacenters;
   const std::vector<drill::SentPayment>* payments = nullptr;
+  nlohmann::json resolved;  // the playbook as run: timeline, every host's faults, guards (playbook plan's JSON)
+  std::map<const playbook::Step*, playbook::Offset> planned;  // each step's planned start from the drill's start
   nlohmann::json failover = nlohmann::json::array();
   nlohmann::json probes = nlohmann::json::array();
   Verdict verdict = Verdict::pass;
@@ -49,6 +53,9 @@ struct DrillFacts {
 };
 
 nlohmann::json build_report(const DrillFacts& facts);
+
+// Each step's planned start (parallel children included), from the timeline.
+std::map<const playbook::Step*, playbook::Offset> planned_starts(const playbook::Timeline& timeline);
 
 // The workload's per-second series, one array per datacenter and "" for all.
 nlohmann::json series_json(const drill::Recorder& recorder, const std::vector<std::string>& dcs,

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "injector/drill/failover.h"
+#include "injector/playbook/drill_plan.h"
 #include "injector/drill/history.h"
 #include "injector/drill/probes.h"
 #include "injector/drill/recorder.h"
@@ -250,6 +251,10 @@ RunResult Drill::conclude() {
     std::lock_guard lock(abort_mu_);
     f.abort = abort_times_;
   }
+  f.planned = planned_starts(playbook::plan_timeline(pb_));
+  playbook::Errors plan_errors;
+  const playbook::DrillPlan plan = playbook::make_drill_plan(pb_, cfg_.inventory, plan_errors);
+  if (plan_errors.empty()) f.resolved = playbook::drill_plan_json(plan);
   f.recorder = &recorder_;
   f.datacenters = workload_.datacenters();
   if (workload_.started()) f.payments = &workload_.payments();

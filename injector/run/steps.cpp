@@ -7,7 +7,7 @@
 
 #include "common/duration.h"
 #include "injector/drill/traffic.h"
-#include "injector/playbook/inject_plan.h"
+#include "injector/playbook/timeline.h"
 
 namespace injector::run {
 namespace {
@@ -23,42 +23,6 @@ void flatten(const std::vector<playbook::Step>& steps, std::vector<const playboo
 
 }  // namespace
 
-const char* kind_of(const playbook::Step& step) {
-  static const char* kinds[] = {"wait", "wait_until", "expect", "inject", "revert", "run", "parallel"};
-  return kinds[step.action.index()];
-}
-
-std::string summarize(const playbook::Step& step) {
-  return std::visit(
-      Overloaded{
-          [](const playbook::WaitAction& w) { return "wait " + dur(w.duration); },
-          [](const playbook::WaitUntilAction& w) {
-            return "wait until " + std::string(w.expect.metric ? "" : "?") + "(timeout " + dur(w.timeout) + ")";
-          },
-          [](const playbook::ExpectAction& e) {
-            return std::to_string(e.expectations.size()) + " expectation(s)" +
-                   (e.during.empty() ? std::string() : " during " + e.during);
-          },
-          [](const playbook::InjectStep& i) {
-            return playbook::inject_target_summary(i) + " for " + dur(i.duration) + (i.background ? " (background)" : "");
-          },
-          [](const playbook::RevertAction& r) {
-            std::string s = "revert";
-            for (const auto& id : r.ids) s += " " + id;
-            return s;
-          },
-          [](const playbook::RunAction& r) {
-            if (const auto* c = std::get_if<playbook::RunCommand>(&r.what)) {
-              return "run " + (c->argv.empty() ? std::string("?") : c->argv.front());
-            }
-            const auto& h = std::get<playbook::RunHttp>(r.what);
-            return "run " + h.call.method + " " + h.call.url;
-          },
-          [](const playbook::ParallelAction& p) { return "parallel: " + std::to_string(p.children.size()) + " steps"; },
-      },
-      step.action);
-}
-
 void StepRunner::run(const std::vector<playbook::Step>& steps) {
   {
     std::lock_guard lock(mu_);
@@ -67,7 +31,7 @@ void StepRunner::run(const std::vector<playbook::Step>& steps) {
       flatten(steps, all);
       for (const auto* s : all) {
         index_[s] = records_.size();
-        records_.push_back({s, kind_of(*s), summarize(*s), 0, 0, "skipped", ""});
+        records_.push_back({s, std::string(playbook::step_kind(*s)), playbook::step_summary(*s), 0, 0, "skipped", ""});
       }
     }
   }

@@ -77,8 +77,4 @@ class StepRunner {
   std::vector<StepExpectation> expectations_;
 };
 
-// "wait 10s", "partition isolate hz for 60s", for the report and progress.
-std::string summarize(const playbook::Step& step);
-const char* kind_of(const playbook::Step& step);
-
 }  // namespace injector::run

@@ -28,6 +28,22 @@ void print_failover(const json& failover, std::ostream& out) {
   }
 }
 
+// Which edge caused the longest gap: a heal can hurt more than the cut.
+void print_longest_gap(const json& failover, std::ostream& out) {
+  double worst = -1;
+  std::string where;
+  for (const auto& f : failover) {
+    const json per_dc = f.value("per_dc", json::object());
+    for (const auto& [dc, m] : per_dc.items()) {
+      const json gap = m.value("longest_gap_ms", json());
+      if (dc.empty() || !gap.is_number() || gap.get<double>() <= worst) continue;
+      worst = gap.get<double>();
+      where = dc + ", after " + f.value("fault", "?") + (f.value("edge", "") == "end" ? "'s heal" : "'s start");
+    }
+  }
+  if (worst >= 0) out << "longest gap: " << num(json(worst), " ms") << " (" << where << ")\n";
+}
+
 }  // namespace
 
 void print_summary(const json& r, std::ostream& out) {
@@ -38,6 +54,7 @@ void print_summary(const json& r, std::ostream& out) {
   out << "payments: " << num(p["sent"]) << " sent, " << num(p["ok"]) << " ok, " << num(p["failed"]) << " failed, "
       << num(p["unknown"]) << " unknown; lost " << num(p["lost"]) << ", duplicated " << num(p["duplicated"])
       << ", phantom " << num(p["phantom"]) << "\n";
+  print_longest_gap(r["failover"], out);
   print_failover(r["failover"], out);
   for (const auto& e : r["expectations"]) {
     out << "  " << e.value("result", "?") << "  " << e.value("path", "") << " " << e.value("metric", "")
