@@ -268,7 +268,15 @@ RunResult Drill::conclude() {
   f.reason = verdict_.reason();
   f.ended_us = drill::unix_now_us();
   RunResult result{f.verdict, f.reason, build_report(f)};
-  if (!hurry) write_files(result.report, f);
+  if (!hurry) {
+    try {
+      write_files(result.report, f);
+    } catch (const std::exception& e) {
+      // The verdict stands (the faults are reverted, the ledger was read);
+      // the operator learns the files are missing.
+      if (cfg_.progress) *cfg_.progress << "injector: error: the report was not written: " << e.what() << "\n";
+    }
+  }
   return result;
 }
 

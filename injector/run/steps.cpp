@@ -72,6 +72,16 @@ bool StepRunner::sleep_for(std::chrono::milliseconds d) const {
 }
 
 void StepRunner::run_one(const playbook::Step& step) {
+  try {
+    act(step);
+  } catch (const std::exception& e) {
+    // A step that cannot go on stops the drill; the rollback still runs.
+    finish(step, "failed", e.what());
+    ctx_.fail_drill(step.path + ": " + e.what());
+  }
+}
+
+void StepRunner::act(const playbook::Step& step) {
   {
     std::lock_guard lock(mu_);
     record_of(step).started_us = drill::unix_now_us();

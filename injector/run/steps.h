@@ -60,7 +60,8 @@ class StepRunner {
   std::vector<StepExpectation> expectations() const;
 
  private:
-  void run_one(const playbook::Step& step);
+  void run_one(const playbook::Step& step);  // never throws: a step's error fails the drill
+  void act(const playbook::Step& step);
   StepRecord& record_of(const playbook::Step& step);
   void finish(const playbook::Step& step, const std::string& result, const std::string& detail = "");
   bool sleep_for(std::chrono::milliseconds d) const;  // false: stopped
