@@ -87,7 +87,11 @@ std::size_t DrillFaults::inject(const playbook::Step& step, const playbook::Inje
   } else {
     const bool undone = std::all_of(report.rollback.begin(), report.rollback.end(), [](const auto& r) { return r.ok(); });
     f.state = undone ? FaultState::failed : FaultState::unconfirmed;
-    f.error = "not applied on every host; undone on all of them" + std::string(undone ? "" : ": NOT confirmed by some");
+    f.error = "not applied on every host";
+    for (const auto& h : f.hosts) {
+      if (!h.error.empty()) f.error += "; " + h.host->name + ": " + h.error;
+    }
+    f.error += undone ? "; undone on all of them" : "; the undo was NOT confirmed by";
     for (const auto& r : report.rollback) {
       if (!r.ok()) f.error += " " + r.host->name + " (" + host_error(r) + ")";
     }
