@@ -185,3 +185,34 @@ TEST_F(RunServed, CtrlCDuringTheHoldRevertsAndExits130) {
 }
 
 }  // namespace
+
+namespace {
+
+// A host whose clock is 5 s off would make every activation time and RTO a
+// lie: preflight refuses it (25) and names it; the same host with its true
+// clock passes (the control, in the same fixture).
+class RunServedSkewed : public RunServed {
+ protected:
+  injector::http::Response serve(const injector::http::Request& r) override {
+    injector::http::Response answer = router.handle(r);
+    if (skew_us != 0 && r.target == "/v1/health") {
+      json body = json::parse(answer.body);
+      body["now_unix_us"] = body["now_unix_us"].get<std::int64_t>() + skew_us;
+      answer.body = body.dump();
+    }
+    return answer;
+  }
+  std::atomic<std::int64_t> skew_us{5'000'000};
+};
+
+TEST_F(RunServedSkewed, PreflightRefusesAHostWhoseClockIsOff) {
+  CliResult r = run("200ms");
+  EXPECT_EQ(r.rc, 25) << r.out << r.err;
+  EXPECT_NE(r.out.find("a-1: its clock is 5000 ms from this one's"), std::string::npos) << r.out;
+  EXPECT_TRUE(faults().empty());
+  skew_us = 0;
+  r = run("200ms");
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+}
+
+}  // namespace
