@@ -136,10 +136,13 @@ Observation check_command(const playbook::CommandProbe& p, std::chrono::millisec
   if (p.argv.empty()) return {Observed::kUnknown, "no program to run (empty argv)", {}};
   const auto deadline = Clock::now() + timeout;
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return {Observed::kUnknown, std::string("pipe: ") + std::strerror(errno), {}};
   }
   OwnedFd out{pipe_fds[0]}, child_end{pipe_fds[1]};
+  // Our end only: a non-blocking stdout would make the program's writes fail
+  // with EAGAIN whenever the pipe is full.
+  ::fcntl(out.fd, F_SETFL, O_NONBLOCK);
   pid_t pid = -1;
   const int rc = spawn_child(pid, p.argv, child_end.fd);
   if (rc != 0) {

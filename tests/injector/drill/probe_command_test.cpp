@@ -114,8 +114,10 @@ TEST(CommandProbe, AProgramKilledByASignalFails) {
 }
 
 TEST(CommandProbe, ALargeOutputDoesNotBlockTheProgram) {
-  // 1 MB is far more than a pipe holds: the probe must keep reading.
-  auto p = command_probe({"/bin/sh", "-c", "head -c 1000000 /dev/zero; echo end"}, milliseconds(5000));
+  // 1 MB is far more than a pipe holds: the probe must keep reading, and the
+  // program's writes must block (not fail) while the pipe is full. `set -e`:
+  // a failed write fails the program.
+  auto p = command_probe({"/bin/sh", "-ec", "head -c 1000000 /dev/zero; echo end"}, milliseconds(5000));
   const ProbeResult r = run_probe_once(p);
   EXPECT_EQ(r.observed, Observed::kOk) << r.detail;
   command_of(p).stdout_match = "end";  // beyond the 64 KiB that are kept
