@@ -104,11 +104,14 @@ bool wait_exit(int pidfd, int out_fd, Clock::time_point deadline, std::string& o
 // call does not link: the system call directly.
 int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
-int reap(pid_t pid) {
+// The child's wait status; nullopt when it was reaped elsewhere (SIGCHLD
+// ignored, or someone's waitpid(-1)): then how it ended is not known.
+std::optional<int> reap(pid_t pid) {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  for (;;) {
+    if (::waitpid(pid, &status, 0) == pid) return status;
+    if (errno != EINTR) return std::nullopt;
   }
-  return status;
 }
 
 Observation judge_exit(const playbook::CommandProbe& p, int status, const std::string& out) {
@@ -164,7 +167,9 @@ Observation check_command(const playbook::CommandProbe& p, std::chrono::millisec
     return {Observed::kUnknown,
             "no exit within " + std::to_string(timeout.count()) + " ms: killed (pid " + std::to_string(pid) + ")", {}};
   }
-  return judge_exit(p, reap(pid), stdout_text);
+  const auto status = reap(pid);
+  if (!status) return {Observed::kUnknown, "the program's exit status was lost (reaped elsewhere)", {}};
+  return judge_exit(p, *status, stdout_text);
 }
 
 }  // namespace injector::drill::probe_detail

@@ -113,6 +113,17 @@ TEST(CommandProbe, AProgramKilledByASignalFails) {
   EXPECT_NE(r.detail.find("signal 9"), std::string::npos) << r.detail;
 }
 
+TEST(CommandProbe, AnExitStatusReapedElsewhereIsUnknownNotOk) {
+  EXPECT_EQ(run({"/bin/true"}).observed, Observed::kOk);
+  // With SIGCHLD ignored the kernel reaps children itself: the status is gone.
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGCHLD, &ignore, &old), 0);
+  const ProbeResult r = run({"/bin/true"});
+  ::sigaction(SIGCHLD, &old, nullptr);
+  EXPECT_EQ(r.observed, Observed::kUnknown) << r.detail;
+}
+
 TEST(CommandProbe, ALargeOutputDoesNotBlockTheProgram) {
   // 1 MB is far more than a pipe holds: the probe must keep reading, and the
   // program's writes must block (not fail) while the pipe is full. `set -e`:
