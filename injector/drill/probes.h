@@ -48,6 +48,11 @@ struct ProbeResult {
 // Regexes (body_match, stdout_match) are PCRE2, searched in the first 64 KiB.
 ProbeResult run_probe_once(const playbook::Probe& probe);
 
+// Why `pattern` cannot be a probe's body_match or stdout_match (PCRE2
+// syntax), or nullopt when it can: for the playbook's validation, so that a
+// pattern it accepts is one the probes can run.
+std::optional<std::string> regex_problem(const std::string& pattern);
+
 // The playbook's comparison operators as the drill's (for holds()).
 Op to_op(playbook::CompareOp op);
 
