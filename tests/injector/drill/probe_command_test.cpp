@@ -85,11 +85,11 @@ TEST(CommandProbe, ATimeoutIsUnknownAndTheProgramIsKilledAndReaped) {
 TEST(CommandProbe, ATimeoutKillsWhatTheProgramStartedToo) {
   injector::testing::TempDir dir("probecmd");
   const std::string pids = dir.file("pids");
-  const ProbeResult r = run({"/bin/sh", "-c", "sleep 5 & echo $$ $! > " + pids + "; wait"}, milliseconds(300));
+  const ProbeResult r = run({"/bin/sh", "-c", "sleep 5 & echo $$ $! > " + pids + "; wait"}, milliseconds(1000));
   EXPECT_EQ(r.observed, Observed::kUnknown) << r.detail;
   std::ifstream f(pids);
   pid_t shell = -1, sleeper = -1;
-  ASSERT_TRUE(f >> shell >> sleeper) << "the shell did not start in 300 ms";
+  ASSERT_TRUE(f >> shell >> sleeper) << "the shell did not start in 1 s";
   EXPECT_FALSE(alive(shell));
   // SIGKILL is delivered at once, but a reparented process dies when it is next scheduled.
   for (int i = 0; i < 200 && alive(sleeper); ++i) std::this_thread::sleep_for(milliseconds(10));
