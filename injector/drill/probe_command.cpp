@@ -104,11 +104,14 @@ bool wait_exit(int pidfd, int out_fd, Clock::time_point deadline, std::string& o
 // call does not link: the system call directly.
 int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
-int reap(pid_t pid) {
+// The child's wait status; nullopt when it was reaped elsewhere (SIGCHLD
+// ignored, or someone's waitpid(-1)): then how it ended is not known.
+std::optional<int> reap(pid_t pid) {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  for (;;) {
+    if (::waitpid(pid, &status, 0) == pid) return status;
+    if (errno != EINTR) return std::nullopt;
   }
-  return status;
 }
 
 Observation judge_exit(const playbook::CommandProbe& p, int status, const std::string& out) {
@@ -136,10 +139,13 @@ Observation check_command(const playbook::CommandProbe& p, std::chrono::millisec
   if (p.argv.empty()) return {Observed::kUnknown, "no program to run (empty argv)", {}};
   const auto deadline = Clock::now() + timeout;
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return {Observed::kUnknown, std::string("pipe: ") + std::strerror(errno), {}};
   }
   OwnedFd out{pipe_fds[0]}, child_end{pipe_fds[1]};
+  // Our end only: a non-blocking stdout would make the program's writes fail
+  // with EAGAIN whenever the pipe is full.
+  ::fcntl(out.fd, F_SETFL, O_NONBLOCK);
   pid_t pid = -1;
   const int rc = spawn_child(pid, p.argv, child_end.fd);
   if (rc != 0) {
@@ -161,7 +167,9 @@ Observation check_command(const playbook::CommandProbe& p, std::chrono::millisec
     return {Observed::kUnknown,
             "no exit within " + std::to_string(timeout.count()) + " ms: killed (pid " + std::to_string(pid) + ")", {}};
   }
-  return judge_exit(p, reap(pid), stdout_text);
+  const auto status = reap(pid);
+  if (!status) return {Observed::kUnknown, "the program's exit status was lost (reaped elsewhere)", {}};
+  return judge_exit(p, *status, stdout_text);
 }
 
 }  // namespace injector::drill::probe_detail

@@ -25,17 +25,15 @@ Observation judge_no_answer(httplib::Error error, std::int64_t took_ms, std::chr
   if (timed_out) {
     return {Observed::kUnknown, "no answer within " + std::to_string(timeout.count()) + " ms (" + what + ")", {}};
   }
+  const std::string after = " after " + std::to_string(took_ms) + " ms (" + what + ")";
   switch (error) {
-    case httplib::Error::Connection:
+    case httplib::Error::Connection: return {Observed::kFail, "unreachable: could not connect (refused, or no route)" + after, {}};
     case httplib::Error::Read:
-    case httplib::Error::Write:
-    case httplib::Error::SSLConnection:
+    case httplib::Error::Write: return {Observed::kFail, "unreachable: connection reset" + after, {}};
+    case httplib::Error::SSLConnection: return {Observed::kFail, "TLS handshake failed" + after, {}};
     case httplib::Error::SSLServerVerification:
-      return {Observed::kFail,
-              "unreachable: " + what + " error after " + std::to_string(took_ms) + " ms (refused, reset or TLS failed)",
-              {}};
-    default:
-      return {Observed::kUnknown, "the request could not be made: " + what, {}};
+      return {Observed::kFail, "the server's TLS certificate was not accepted" + after, {}};
+    default: return {Observed::kUnknown, "the request could not be made: " + what, {}};
   }
 }
 

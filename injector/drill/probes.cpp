@@ -1,11 +1,6 @@
 #include "injector/drill/probes.h"
 
-#include <algorithm>
-#include <memory>
 #include <type_traits>
-
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 #include "injector/drill/probe_kinds.h"
 
@@ -27,36 +22,6 @@ std::optional<SplitUrl> split_url(const std::string& url) {
   const auto fragment = s.path.find('#');  // never sent to a server
   if (fragment != std::string::npos) s.path.erase(fragment);
   return s;
-}
-
-std::optional<bool> regex_found(const std::string& pattern, const std::string& text, std::string* why) {
-  auto fail = [why](std::string reason) -> std::optional<bool> {
-    if (why) *why = std::move(reason);
-    return std::nullopt;
-  };
-  auto message = [](int code) {
-    PCRE2_UCHAR buf[256];
-    pcre2_get_error_message(code, buf, sizeof buf);
-    return std::string(reinterpret_cast<const char*>(buf));
-  };
-  int code = 0;
-  PCRE2_SIZE offset = 0;
-  const std::unique_ptr<pcre2_code, decltype(&pcre2_code_free)> re(
-      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), 0, &code, &offset, nullptr),
-      &pcre2_code_free);
-  if (!re) return fail("not a valid regex: " + message(code) + " at offset " + std::to_string(offset));
-  const std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> md(
-      pcre2_match_data_create_from_pattern(re.get(), nullptr), &pcre2_match_data_free);
-  const std::unique_ptr<pcre2_match_context, decltype(&pcre2_match_context_free)> mc(
-      pcre2_match_context_create(nullptr), &pcre2_match_context_free);
-  if (!md || !mc) return fail("out of memory");
-  // About 10 ms of backtracking: a pattern that needs more is not a health check.
-  pcre2_set_match_limit(mc.get(), 100000);
-  const int rc = pcre2_match(re.get(), reinterpret_cast<PCRE2_SPTR>(text.data()), std::min(text.size(), kMatchLimit),
-                             0, 0, md.get(), mc.get());
-  if (rc >= 0) return true;
-  if (rc == PCRE2_ERROR_NOMATCH) return false;
-  return fail("the regex search gave up: " + message(rc));
 }
 
 std::int64_t elapsed_ms(std::chrono::steady_clock::time_point since) {

@@ -36,7 +36,22 @@ struct ProbeResult {
 // failure of the check itself (a bad regex, an out-of-memory) is unknown.
 // Blocks for at most about the probe's timeout (HTTP: connect and read each
 // get the timeout, so a connect that takes most of it can add to the read's).
+// - HTTP: one request on a new connection, redirects not followed; ok when
+//   the status is in range, the body matches and the latency is within
+//   max_latency; a refused or reset connection or a TLS failure is fail; no
+//   answer within the timeout is unknown.
+// - command: argv without a shell, stdin and stderr /dev/null, stdout kept
+//   up to 64 KiB; killed (its process group) at the timeout: unknown; a
+//   program that cannot be run is fail.
+// - Prometheus: GET {url}/api/v1/query; one sample (vector) or a scalar is
+//   compared; a server down, slow, erring or any other answer is unknown.
+// Regexes (body_match, stdout_match) are PCRE2, searched in the first 64 KiB.
 ProbeResult run_probe_once(const playbook::Probe& probe);
+
+// Why `pattern` cannot be a probe's body_match or stdout_match (PCRE2
+// syntax), or nullopt when it can: for the playbook's validation, so that a
+// pattern it accepts is one the probes can run.
+std::optional<std::string> regex_problem(const std::string& pattern);
 
 // The playbook's comparison operators as the drill's (for holds()).
 Op to_op(playbook::CompareOp op);
@@ -51,8 +66,9 @@ struct ProbeCounts {
 // instead of running them back to back). Accessors are thread-safe.
 class ProbeRunner {
  public:
-  // Called on the probe's thread after each result is stored: keep it short,
-  // it delays that probe's next check.
+  // Called on the probe's thread after each result is stored, so possibly
+  // on several threads at once: keep it short, it delays that probe's next
+  // check.
   using OnResult = std::function<void(const ProbeResult&)>;
 
   explicit ProbeRunner(std::vector<playbook::Probe> probes, OnResult on_result = {});

@@ -85,11 +85,11 @@ TEST(CommandProbe, ATimeoutIsUnknownAndTheProgramIsKilledAndReaped) {
 TEST(CommandProbe, ATimeoutKillsWhatTheProgramStartedToo) {
   injector::testing::TempDir dir("probecmd");
   const std::string pids = dir.file("pids");
-  const ProbeResult r = run({"/bin/sh", "-c", "sleep 5 & echo $$ $! > " + pids + "; wait"}, milliseconds(300));
+  const ProbeResult r = run({"/bin/sh", "-c", "sleep 5 & echo $$ $! > " + pids + "; wait"}, milliseconds(1000));
   EXPECT_EQ(r.observed, Observed::kUnknown) << r.detail;
   std::ifstream f(pids);
   pid_t shell = -1, sleeper = -1;
-  ASSERT_TRUE(f >> shell >> sleeper) << "the shell did not start in 300 ms";
+  ASSERT_TRUE(f >> shell >> sleeper) << "the shell did not start in 1 s";
   EXPECT_FALSE(alive(shell));
   // SIGKILL is delivered at once, but a reparented process dies when it is next scheduled.
   for (int i = 0; i < 200 && alive(sleeper); ++i) std::this_thread::sleep_for(milliseconds(10));
@@ -113,9 +113,22 @@ TEST(CommandProbe, AProgramKilledByASignalFails) {
   EXPECT_NE(r.detail.find("signal 9"), std::string::npos) << r.detail;
 }
 
+TEST(CommandProbe, AnExitStatusReapedElsewhereIsUnknownNotOk) {
+  EXPECT_EQ(run({"/bin/true"}).observed, Observed::kOk);
+  // With SIGCHLD ignored the kernel reaps children itself: the status is gone.
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGCHLD, &ignore, &old), 0);
+  const ProbeResult r = run({"/bin/true"});
+  ::sigaction(SIGCHLD, &old, nullptr);
+  EXPECT_EQ(r.observed, Observed::kUnknown) << r.detail;
+}
+
 TEST(CommandProbe, ALargeOutputDoesNotBlockTheProgram) {
-  // 1 MB is far more than a pipe holds: the probe must keep reading.
-  auto p = command_probe({"/bin/sh", "-c", "head -c 1000000 /dev/zero; echo end"}, milliseconds(5000));
+  // 1 MB is far more than a pipe holds: the probe must keep reading, and the
+  // program's writes must block (not fail) while the pipe is full. `set -e`:
+  // a failed write fails the program.
+  auto p = command_probe({"/bin/sh", "-ec", "head -c 1000000 /dev/zero; echo end"}, milliseconds(5000));
   const ProbeResult r = run_probe_once(p);
   EXPECT_EQ(r.observed, Observed::kOk) << r.detail;
   command_of(p).stdout_match = "end";  // beyond the 64 KiB that are kept

@@ -46,6 +46,14 @@ TEST(RegexFound, SearchesNotMatchesWhole) {
   EXPECT_NE(why.find("not a valid regex"), std::string::npos) << why;
 }
 
+TEST(RegexProblem, NamesWhatIsWrongWithAPattern) {
+  EXPECT_EQ(regex_problem("\"status\":\\s*\"ok\""), std::nullopt);
+  EXPECT_EQ(regex_problem("^$"), std::nullopt);  // matches only the empty text: still a valid pattern
+  const auto why = regex_problem("ready: (\\d+");
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("missing closing parenthesis"), std::string::npos) << *why;
+}
+
 TEST(RegexFound, LooksOnlyAtTheFirst64KiB) {
   std::string text(kMatchLimit - 3, 'a');
   text += "needle";
