@@ -3,6 +3,8 @@
 #include <cctype>
 #include <regex>
 
+#include "injector/drill/probes.h"
+
 #include "common/duration.h"
 #include "common/input_limits.h"
 #include "injector/playbook/names.h"
@@ -16,10 +18,8 @@ constexpr const char* kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELE
 // A regex the runner will match with: refused now rather than mid-drill.
 void check_regex(const std::optional<std::string>& text, const std::string& path, Errors& errors) {
   if (!text) return;
-  try {
-    std::regex compiled(*text);
-  } catch (const std::regex_error& e) {
-    errors.emplace_back(path, limits::quoted(*text) + " is not a regular expression: " + e.what(), "ECMAScript regex");
+  if (const auto problem = drill::regex_problem(*text)) {
+    errors.emplace_back(path, limits::quoted(*text) + " is not a regular expression: " + *problem, "PCRE2 syntax");
   }
 }
 
