@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <mutex>
 
 #include "injector/drill/payments_api.h"
@@ -144,6 +145,27 @@ TEST(PaymentsApiDialect, ACustomRequestReachesTheServerAsConfigured) {
   EXPECT_EQ(header(seen.headers, "Authorization"), "Bearer s3cret");
   EXPECT_EQ(header(seen.headers, "X-Payer"), "7");
   EXPECT_FALSE(seen.headers.count("Idempotency-Key"));  // the sample's header is not also sent
+}
+
+// https:// means TLS: a plain HTTP server never sees a request from it,
+// while the same server answers the same payment over http://.
+TEST(PaymentsApiUrl, HttpsSpeaksTls) {
+  injector::testing::LoopbackHttp server;
+  std::atomic<int> requests{0};
+  server.server().Post("/v1/payments", [&](const httplib::Request&, httplib::Response& res) {
+    ++requests;
+    res.set_content(R"({"status":"applied"})", "application/json");
+  });
+  server.start();
+  const std::string port = server.url().substr(server.url().rfind(':'));
+  PaymentsApi tls("https://127.0.0.1" + port, std::chrono::milliseconds(2000));
+  const PaymentAnswer a = tls.pay("k", request());
+  EXPECT_EQ(a.status, 0);
+  EXPECT_EQ(a.transport_error, "SSLConnection");
+  EXPECT_EQ(requests.load(), 0);
+  PaymentsApi plain("http://127.0.0.1" + port, std::chrono::milliseconds(2000));
+  EXPECT_EQ(plain.pay("k", request()).status, 200);
+  EXPECT_EQ(requests.load(), 1);
 }
 
 TEST(PaymentsApiUrl, HttpOrHttpsWithAnOptionalPrefix) {
