@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <regex>
 #include <stdexcept>
 
 namespace injector::drill {
@@ -33,13 +34,30 @@ HttpAddress parse_http_url(const std::string& url) {
   return a;
 }
 
+ApiUrl parse_api_url(const std::string& url) {
+  static const std::regex kUrl(R"((https?://(\[[0-9a-fA-F:.]+\]|[^\s/:?#@\[\]]+)(:([0-9]{1,5}))?)(/[^\s?#]*)?)");
+  std::smatch m;
+  if (!std::regex_match(url, m, kUrl)) {
+    throw std::invalid_argument("payment API URL '" + url + "': expected http(s)://HOST[:PORT][/PREFIX]");
+  }
+  if (m[4].matched) {
+    const int port = std::stoi(m[4].str());
+    if (port < 1 || port > 65535) throw std::invalid_argument("payment API URL '" + url + "': port must be 1-65535");
+  }
+  ApiUrl a{m[1].str(), m[5].str()};
+  while (!a.prefix.empty() && a.prefix.back() == '/') a.prefix.pop_back();
+  return a;
+}
+
 struct PaymentsApi::Impl {
-  explicit Impl(const HttpAddress& a) : client(a.host, a.port) {}
+  Impl(const ApiUrl& a, const PaymentsDialect& d) : client(a.origin), prefix(a.prefix), dialect(d) {}
   httplib::Client client;
+  std::string prefix;
+  PaymentsDialect dialect;
 };
 
-PaymentsApi::PaymentsApi(const std::string& base_url, std::chrono::milliseconds timeout)
-    : impl_(std::make_unique<Impl>(parse_http_url(base_url))) {
+PaymentsApi::PaymentsApi(const std::string& base_url, std::chrono::milliseconds timeout, const PaymentsDialect& dialect)
+    : impl_(std::make_unique<Impl>(parse_api_url(base_url), dialect)) {
   auto& c = impl_->client;
   c.set_keep_alive(true);
   // httplib writes a request's headers and body separately: with Nagle's
@@ -56,33 +74,41 @@ PaymentsApi& PaymentsApi::operator=(PaymentsApi&&) noexcept = default;
 
 namespace {
 
-PaymentAnswer answer_of(const httplib::Result& result) {
+PaymentAnswer answer_of(const httplib::Result& result, const PaymentsDialect& dialect) {
   PaymentAnswer a;
   if (!result) {
     a.transport_error = httplib::to_string(result.error());
     return a;
   }
   a.status = result->status;
-  a.served_by = result->get_header_value("X-Served-By");
+  if (!dialect.served_by_header.empty()) a.served_by = result->get_header_value(dialect.served_by_header.c_str());
   a.replay = result->get_header_value("Idempotent-Replay") == "true";
   a.body = nlohmann::json::parse(result->body, nullptr, false);
   if (a.body.is_discarded()) a.body = nullptr;
+  a.raw_body = result->body;
   return a;
 }
 
 }  // namespace
 
 PaymentAnswer PaymentsApi::pay(const std::string& idempotency_key, const PaymentRequest& request) {
-  const httplib::Headers headers{{"Idempotency-Key", idempotency_key}};
-  return answer_of(impl_->client.Post("/v1/payments", headers, request.to_json().dump(), "application/json"));
+  const PaymentsDialect& d = impl_->dialect;
+  httplib::Request req;
+  req.method = d.method;
+  req.path = impl_->prefix + d.path.render(request, idempotency_key, Escape::kUrl);
+  if (!d.idempotency_header.empty()) req.headers.emplace(d.idempotency_header, idempotency_key);
+  for (const auto& [name, value] : d.headers) req.headers.emplace(name, value.render(request, idempotency_key, Escape::kNone));
+  req.body = d.body.render(request, idempotency_key, Escape::kJson);
+  if (!req.body.empty() && !req.has_header("Content-Type")) req.headers.emplace("Content-Type", "application/json");
+  return answer_of(impl_->client.send(req), d);
 }
 
 PaymentAnswer PaymentsApi::post_json(const std::string& path, const nlohmann::json& body) {
-  return answer_of(impl_->client.Post(path, body.dump(), "application/json"));
+  return answer_of(impl_->client.Post(impl_->prefix + path, body.dump(), "application/json"), impl_->dialect);
 }
 
 nlohmann::json PaymentsApi::get_json(const std::string& path) {
-  const auto result = impl_->client.Get(path);
+  const auto result = impl_->client.Get(impl_->prefix + path);
   if (!result) throw std::runtime_error("GET " + path + ": " + httplib::to_string(result.error()));
   if (result->status != 200) {
     throw std::runtime_error("GET " + path + ": HTTP " + std::to_string(result->status) + ": " + result->body);

@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "injector/drill/payments_dialect.h"
+
 namespace injector::drill {
 
 struct PaymentRequest {
@@ -26,22 +28,26 @@ struct PaymentRequest {
 struct PaymentAnswer {
   int status = 0;
   std::string transport_error;
-  std::string served_by;  // X-Served-By: the datacenter that answered
+  std::string served_by;  // the dialect's served_by_header: the datacenter that answered
   bool replay = false;    // Idempotent-Replay: true, a stored outcome
   nlohmann::json body;    // null when the body is not JSON
+  std::string raw_body;   // as received: the dialect's body_match reads it
 };
 
 // Not thread-safe: one per worker thread (each keeps its own connection).
 class PaymentsApi {
  public:
-  // base_url: http://HOST:PORT. Throws std::invalid_argument on anything else.
-  PaymentsApi(const std::string& base_url, std::chrono::milliseconds timeout);
+  // base_url: http(s)://HOST[:PORT][/PREFIX]; PREFIX goes before every
+  // path. Throws std::invalid_argument on anything else.
+  PaymentsApi(const std::string& base_url, std::chrono::milliseconds timeout,
+              const PaymentsDialect& dialect = PaymentsDialect());
   ~PaymentsApi();
   PaymentsApi(PaymentsApi&&) noexcept;
   PaymentsApi& operator=(PaymentsApi&&) noexcept;
 
+  // The dialect's request for this payment.
   PaymentAnswer pay(const std::string& idempotency_key, const PaymentRequest& request);
-  // GET path; returns the JSON body of a 200, throws std::runtime_error otherwise.
+  // GET PREFIX + path; returns the JSON body of a 200, throws std::runtime_error otherwise.
   nlohmann::json get_json(const std::string& path);
   // POST path with a JSON body; returns the answer whatever its status.
   PaymentAnswer post_json(const std::string& path, const nlohmann::json& body);
@@ -57,5 +63,13 @@ struct HttpAddress {
   int port = 0;
 };
 HttpAddress parse_http_url(const std::string& url);
+
+// "https://pay.example.com/api/" -> origin "https://pay.example.com" and
+// prefix "/api"; throws std::invalid_argument naming what is wrong.
+struct ApiUrl {
+  std::string origin;
+  std::string prefix;
+};
+ApiUrl parse_api_url(const std::string& url);
 
 }  // namespace injector::drill

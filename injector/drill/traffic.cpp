@@ -32,17 +32,16 @@ const Attempt* SentPayment::final_attempt() const {
   return &attempts.back();
 }
 
-Outcome classify(const PaymentAnswer& a) {
-  if ((a.status >= 200 && a.status < 300) || a.status == 402) {
-    const bool declined = a.body.is_object() && a.body.value("status", "") == "declined";
-    return declined || a.status == 402 ? Outcome::kDeclined : Outcome::kApplied;
+Outcome classify(const PaymentAnswer& a, const PaymentsDialect& d) {
+  // The sample: declined (402), busy with this key (409), asked the wrong
+  // owner (421), no owner yet or overloaded (503, 429).
+  if (status_in(d.declined_status, a.status)) return Outcome::kDeclined;
+  if (status_in(d.ok_status, a.status)) {
+    return d.declined_body.found_in(a.raw_body) ? Outcome::kDeclined : Outcome::kApplied;
   }
-  // Busy with this key (409), asked the wrong owner (421), no owner yet or
-  // overloaded (503, 429), or no answer: the same key again is safe.
-  if (a.status == 0 || a.status == 409 || a.status == 421 || a.status == 429 || a.status >= 500) {
-    return Outcome::kUnknown;
-  }
-  return Outcome::kRefused;  // 400, 404, 422...: the request itself is wrong
+  // No answer, or one that says "again": the same key again is safe.
+  if (a.status == 0 || status_in(d.retry_status, a.status)) return Outcome::kUnknown;
+  return Outcome::kRefused;  // the sample's 400, 404, 422...: the request itself is wrong
 }
 
 bool is_final(Outcome o) { return o != Outcome::kUnknown; }
@@ -56,9 +55,10 @@ const char* to_string(Observed o) {
   return "?";
 }
 
-Observed observe(const PaymentAnswer& answer, std::int64_t elapsed_us, std::chrono::milliseconds timeout) {
+Observed observe(const PaymentAnswer& answer, std::int64_t elapsed_us, std::chrono::milliseconds timeout,
+                 const PaymentsDialect& dialect) {
   if (answer.status != 0) {
-    const Outcome o = classify(answer);
+    const Outcome o = classify(answer, dialect);
     return o == Outcome::kApplied || o == Outcome::kDeclined ? Observed::kOk : Observed::kFail;
   }
   // 1 ms of slack: httplib's timeouts are per poll, so a timed-out attempt
@@ -82,7 +82,7 @@ void check_plan(const TrafficPlan& p) {
   if (p.accounts < 2) throw bad("accounts", "at least 2");
   if (p.max_amount_minor < 1) throw bad("max_amount_minor", "at least 1");
   if (p.key_prefix.empty()) throw bad("key_prefix", "non-empty");
-  parse_http_url(p.api_url);
+  parse_api_url(p.api_url);
 }
 
 // The due payments, earliest first; a retry goes back in at its own time.
@@ -186,9 +186,9 @@ void send_one(PaymentsApi& api, SentPayment& p, const TrafficPlan& plan, DueQueu
   a.status = answer.status;
   a.served_by = answer.served_by;
   a.replay = answer.replay;
-  a.observed = observe(answer, a.end_us - a.start_us, plan.attempt_timeout);
+  a.observed = observe(answer, a.end_us - a.start_us, plan.attempt_timeout, plan.dialect);
   p.attempts.push_back(a);
-  const Outcome o = classify(answer);
+  const Outcome o = classify(answer, plan.dialect);
   if (is_final(o)) p.outcome = o;
   // Before the queue sees it again: once retried, another worker owns p.
   if (plan.on_attempt) plan.on_attempt(p, p.attempts.back());
@@ -212,7 +212,7 @@ class ApiPool {
   ApiPool(const TrafficPlan& plan) : plan_(plan) {}
   std::unique_ptr<PaymentsApi> take() {
     std::lock_guard lock(mu_);
-    if (idle_.empty()) return std::make_unique<PaymentsApi>(plan_.api_url, plan_.attempt_timeout);
+    if (idle_.empty()) return std::make_unique<PaymentsApi>(plan_.api_url, plan_.attempt_timeout, plan_.dialect);
     auto api = std::move(idle_.back());
     idle_.pop_back();
     return api;

@@ -20,7 +20,8 @@ struct SentPayment;
 struct Attempt;
 
 struct TrafficPlan {
-  std::string api_url;                 // http://HOST:PORT
+  std::string api_url;                 // http(s)://HOST[:PORT][/PREFIX]
+  PaymentsDialect dialect;             // how the API is spoken: the sample's by default
   double rate_per_s = 100;             // new payments per second
   std::chrono::milliseconds duration{10000};
   int workers = 32;                    // concurrent requests at most
@@ -71,9 +72,10 @@ struct SentPayment {
   bool acknowledged() const { return outcome == Outcome::kApplied || outcome == Outcome::kDeclined; }
 };
 
-// What an answer means to a client: final (applied, declined, refused) or
-// worth another try with the same key.
-Outcome classify(const PaymentAnswer& answer);
+// What an answer means to a client, by the dialect's rules: final (applied,
+// declined, refused) or worth another try with the same key (no answer, or a
+// retry_status).
+Outcome classify(const PaymentAnswer& answer, const PaymentsDialect& dialect = sample_dialect());
 bool is_final(Outcome o);
 
 // The class of one attempt. status 0 is split by the transport error:
@@ -81,7 +83,8 @@ bool is_final(Outcome o);
 // any attempt that lasted the whole timeout) is unknown; a refused or reset
 // connection that failed sooner is fail. cpp-httplib reports a read timeout
 // and a reset alike (Error::Read), so the attempt's duration tells them apart.
-Observed observe(const PaymentAnswer& answer, std::int64_t elapsed_us, std::chrono::milliseconds timeout);
+Observed observe(const PaymentAnswer& answer, std::int64_t elapsed_us, std::chrono::milliseconds timeout,
+                 const PaymentsDialect& dialect = sample_dialect());
 
 // The payments a plan sends, in due order, before any is sent: the same plan
 // and seed always give the same payments.

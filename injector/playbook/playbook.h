@@ -14,6 +14,7 @@
 
 #include "common/cidr.h"
 #include "common/impairments.h"
+#include "injector/drill/payments_dialect.h"
 
 namespace injector::playbook {
 
@@ -36,6 +37,7 @@ struct PaymentsWorkload {
   Millis timeout = std::chrono::seconds(1);  // per attempt
   Millis retry_backoff{100};
   Millis give_up_after = std::chrono::seconds(30);  // then the payment stays unknown
+  drill::PaymentsDialect dialect;  // request, idempotency header, classify, snapshot, units
 };
 
 struct Workload {

@@ -25,23 +25,6 @@ Safety read_safety(const YAML::Node& node, Errors& errors) {
   return s;
 }
 
-PaymentsWorkload read_payments(const YAML::Node& node, const std::string& path, Errors& errors) {
-  const MapReader r(node, path, errors,
-                    {"api", "rate", "accounts", "amount_max_minor", "currency", "timeout", "retry_backoff", "give_up_after"});
-  PaymentsWorkload p;
-  p.api = r.text("api").value_or("");
-  if (!p.api.empty()) check_pattern(p.api, r.at("api"), errors, R"(https?://[^\s/?#]+(/\S*)?)", "http(s) URL");
-  p.rate = static_cast<int>(r.integer("rate", 1, 100'000, Need::required).value_or(0));
-  p.accounts = static_cast<int>(r.integer("accounts", 2, 10'000'000).value_or(p.accounts));
-  p.amount_max_minor = static_cast<int>(r.integer("amount_max_minor", 1, 1'000'000'000).value_or(p.amount_max_minor));
-  p.currency = r.text("currency").value_or(p.currency);
-  if (r.has("currency")) check_pattern(p.currency, r.at("currency"), errors, "[A-Z]{3}", "currency code");
-  p.timeout = r.duration("timeout").value_or(p.timeout);
-  p.retry_backoff = r.duration("retry_backoff").value_or(p.retry_backoff);
-  p.give_up_after = r.duration("give_up_after").value_or(p.give_up_after);
-  return p;
-}
-
 Workload read_workload(const YAML::Node& node, Errors& errors) {
   const MapReader r(node, "workload", errors, {"payments"});
   Workload w;

@@ -28,6 +28,9 @@ void read_program(const MapReader& r, std::vector<std::string>& argv, int& statu
 // "204" or "200-299".
 std::optional<StatusRange> read_status_range(const MapReader& r, const char* key);
 
+// workload.payments, with the dialect of the API it speaks (payments_yaml.cpp).
+PaymentsWorkload read_payments(const YAML::Node& node, const std::string& path, Errors& errors);
+
 Step read_step(const YAML::Node& node, const std::string& path, Errors& errors, bool in_parallel);
 InjectStep read_inject(const YAML::Node& node, const std::string& path, Errors& errors);
 

@@ -213,7 +213,8 @@ void judge_all(DrillFacts& f, const Sources& after, const StepRunner* steps, con
     if (x.measured.result == Judged::unknown) verdict.add(Verdict::unknown, x.expect->path + ": " + x.measured.detail);
   }
   if (workload.started() && read_the_ledger && !f.playbook->invariants.empty()) {
-    const LedgerReading ledger = read_ledger(workload.api_url(), workload.payments(), workload.key_prefix());
+    const LedgerReading ledger = read_ledger(workload.api_url(), workload.dialect(), workload.payments(),
+                                              workload.key_prefix());
     f.ledger = ledger.verdict;
     f.invariants = judge_invariants(f.playbook->invariants, ledger);
   }

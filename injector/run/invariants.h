@@ -29,9 +29,10 @@ struct LedgerReading {
   std::string error;
 };
 
-// GET {api_url}/v1/ledger/snapshot, checked against the run's payments.
-LedgerReading read_ledger(const std::string& api_url, const std::vector<drill::SentPayment>& sent,
-                          const std::string& key_prefix);
+// GET {api_url}{dialect.snapshot} (/v1/ledger/snapshot by default), checked
+// against the run's payments; an empty snapshot path reads nothing (error set).
+LedgerReading read_ledger(const std::string& api_url, const drill::PaymentsDialect& dialect,
+                          const std::vector<drill::SentPayment>& sent, const std::string& key_prefix);
 
 std::vector<InvariantResult> judge_invariants(const std::vector<playbook::Invariant>& wanted,
                                               const LedgerReading& ledger);

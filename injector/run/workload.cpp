@@ -28,6 +28,7 @@ void Workload::start(const playbook::Playbook& pb, const fleet::Inventory* inv, 
                      drill::Recorder& recorder) {
   const playbook::PaymentsWorkload& w = *pb.workload.payments;
   plan_.api_url = payments_api_url(w, inv);
+  plan_.dialect = w.dialect;
   plan_.rate_per_s = w.rate;
   plan_.duration = pb.safety.max_duration;  // the steps end it sooner (no_new)
   // Enough workers that a whole timeout's worth of payments can be in flight:
@@ -53,9 +54,10 @@ void Workload::start(const playbook::Playbook& pb, const fleet::Inventory* inv, 
 
 // Without a unit map (a user's own API) payments count only overall.
 void Workload::load_unit_map() {
+  if (plan_.dialect.units.empty()) return;
   try {
-    drill::PaymentsApi api(plan_.api_url, std::chrono::seconds(5));
-    const auto units = api.get_json("/v1/units");
+    drill::PaymentsApi api(plan_.api_url, std::chrono::seconds(5), plan_.dialect);
+    const auto units = api.get_json(plan_.dialect.units);
     for (const auto& u : units.at("units")) {
       home_.push_back(u.at("home").get<std::string>());
       if (std::find(datacenters_.begin(), datacenters_.end(), home_.back()) == datacenters_.end()) {

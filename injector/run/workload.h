@@ -3,7 +3,8 @@
 // payments through the system's public API (the inventory's payments-api,
 // or the playbook's `workload.payments.api`), each attempt fed live to the
 // recorder the guards read. Each payment is counted in its payer's home
-// datacenter, from the system's unit map (GET /v1/units).
+// datacenter, from the system's unit map (GET the dialect's units path,
+// /v1/units by default).
 
 #include <atomic>
 #include <cstdint>
@@ -39,6 +40,7 @@ class Workload {
   const std::vector<std::string>& datacenters() const { return datacenters_; }
   const std::vector<drill::SentPayment>& payments() const { return payments_; }
   const std::string& api_url() const { return plan_.api_url; }
+  const drill::PaymentsDialect& dialect() const { return plan_.dialect; }
   const std::string& key_prefix() const { return plan_.key_prefix; }
 
  private:

@@ -89,7 +89,8 @@ def check_schema_refuses(validator, good):
 
 # A valid playbook with every kind of mapping the format has, and where each is.
 KEYS_DOC = {
-    "version": 1, "name": "keys", "safety": {"lease": "10s"}, "workload": {"payments": {"rate": 1}},
+    "version": 1, "name": "keys", "safety": {"lease": "10s"}, "workload": {"payments": {
+        "rate": 1, "request": {"path": "/p"}, "classify": {"declined": {"status": "402"}}}},
     "recovery": {"window": "3s"}, "report": {"dir": "x"},
     "probes": [{"name": "h", "http": {"url": "http://h:1/"}}, {"name": "c", "command": {"argv": ["true"]}},
                {"name": "p", "prometheus": {"url": "http://p:9090", "query": "up", "op": ">=", "value": 1}}],
@@ -107,6 +108,12 @@ KEYS_DOC = {
 MAPPINGS = [
     ([], []), (["safety"], ["properties", "safety"]), (["workload"], ["properties", "workload"]),
     (["workload", "payments"], ["properties", "workload", "properties", "payments"]),
+    (["workload", "payments", "request"],
+     ["properties", "workload", "properties", "payments", "properties", "request"]),
+    (["workload", "payments", "classify"],
+     ["properties", "workload", "properties", "payments", "properties", "classify"]),
+    (["workload", "payments", "classify", "declined"],
+     ["properties", "workload", "properties", "payments", "properties", "classify", "properties", "declined"]),
     (["recovery"], ["properties", "recovery"]), (["report"], ["properties", "report"]),
     (["probes", 0], ["$defs", "probe"]), (["probes", 0, "http"], ["$defs", "probe", "properties", "http"]),
     (["probes", 1, "command"], ["$defs", "probe", "properties", "command"]),
@@ -162,20 +169,21 @@ def check_keys_agree(injector, schema):
           "the schema's impair keys are the CLI's impairment flags")
 
 
-def check_readme_example(injector, source, inventory, validator):
-    """The complete example in playbooks/README.md is a valid playbook."""
+def check_readme_example(injector, source, inventory, validator, heading="A complete example"):
+    """The example under `heading` in playbooks/README.md is a valid playbook."""
     with open(os.path.join(source, "playbooks", "README.md")) as fh:
-        found = re.search(r"## A complete example\n\n```yaml\n(.*?)```", fh.read(), re.S)
-    check(found is not None, "playbooks/README.md has a complete example")
+        found = re.search(r"## " + heading + r"\n\n.*?```yaml\n(.*?)```", fh.read(), re.S)
+    check(found is not None, "playbooks/README.md has the example of '%s'" % heading)
     if not found:
         return
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as tmp:
         tmp.write(found.group(1))
         tmp.flush()
         r = validate(injector, tmp.name, inventory)
-    check(r.returncode == 0, "injector validates the README's example (exit %d) %s" % (r.returncode, r.stdout.strip() if r.returncode else ""))
+    check(r.returncode == 0, "injector validates the README's example of '%s' (exit %d) %s"
+          % (heading, r.returncode, r.stdout.strip() if r.returncode else ""))
     errors = [e.message for e in validator.iter_errors(yaml.safe_load(found.group(1)))]
-    check(not errors, "the schema accepts the README's example %s" % errors)
+    check(not errors, "the schema accepts the README's example of '%s' %s" % (heading, errors))
 
 
 def main():
@@ -191,6 +199,7 @@ def main():
     check_injector_refuses(injector, source, inventory)
     check_keys_agree(injector, schema)
     check_readme_example(injector, source, inventory, validator)
+    check_readme_example(injector, source, inventory, validator, "Your own payment API")
     with open(os.path.join(source, "playbooks", "fiber-cut-hangzhou.yaml")) as fh:
         check_schema_refuses(validator, yaml.safe_load(fh))
     print("%d failure(s)" % len(failures))

@@ -25,6 +25,7 @@ PaymentAnswer answer(int status, const char* body_status = nullptr) {
   PaymentAnswer a;
   a.status = status;
   if (body_status) a.body = {{"status", body_status}};
+  if (body_status) a.raw_body = a.body.dump();
   return a;
 }
 
@@ -68,7 +69,7 @@ TEST(PlanPayments, ABadPlanIsRefusedNamingTheField) {
   plan.rate_per_s = 0;
   EXPECT_THROW(plan_payments(plan, 0), std::invalid_argument);
   plan.rate_per_s = 10;
-  plan.api_url = "https://x:1";
+  plan.api_url = "ftp://x:1";
   EXPECT_THROW(plan_payments(plan, 0), std::invalid_argument);
 }
 
