@@ -1,0 +1,113 @@
+// Probes in a drill, end to end with `injector run --no-faults`: a target
+// that does not answer is an observation about the system (fail, exit 20),
+// never a tool error; a monitoring server that is down is the checker's
+// blindness (unknown, exit 24), never a pass. Each run carries its positive
+// control: a probe of the same kind on a live loopback server, which passes.
+
+#include <gtest/gtest.h>
+
+#include "tests/injector/run/drill_fixture.h"
+#include "tests/support/loopback_http.h"
+
+namespace {
+
+using injector::testing::dead_port;
+using injector::testing::DrillDir;
+using injector::testing::LoopbackHttp;
+using injector::testing::named;
+using nlohmann::json;
+
+// A service's health endpoint, and a Prometheus whose one series is up = 1.
+class LiveServer {
+ public:
+  LiveServer() {
+    http_.server().Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok", "text/plain");
+    });
+    http_.server().Get("/api/v1/query", [](const httplib::Request&, httplib::Response& res) {
+      const json answer = {{"status", "success"},
+                           {"data", {{"resultType", "vector"},
+                                     {"result", json::array({{{"metric", json::object()},
+                                                              {"value", {1.7e9, "1"}}}})}}}};
+      res.set_content(answer.dump(), "application/json");
+    });
+    http_.start();
+  }
+  std::string url() const { return http_.url(); }
+
+ private:
+  LoopbackHttp http_;
+};
+
+std::string probes_playbook(const std::string& probes, const std::string& names) {
+  std::string expect;
+  std::string sep;
+  for (std::size_t at = 0, next; at < names.size(); at = next + 1) {
+    next = names.find(',', at);
+    if (next == std::string::npos) next = names.size();
+    expect += sep + "{metric: probe." + names.substr(at, next - at) + ", op: \">=\", value: 0.9}";
+    sep = ", ";
+  }
+  return "version: 1\nname: probe-test\nsafety: {max_duration: 30s}\nprobes:\n" + probes +
+         "steps:\n  - wait: 2s\n  - expect: [" + expect + "]\n";
+}
+
+std::string http_probe(const std::string& name, const std::string& url) {
+  return "  - {name: " + name + ", interval: 200ms, timeout: 500ms, http: {url: " + url + "}}\n";
+}
+
+std::string prometheus_probe(const std::string& name, const std::string& url) {
+  return "  - {name: " + name + ", interval: 200ms, timeout: 500ms, prometheus: {url: " + url +
+         ", query: up, op: \">=\", value: 1}}\n";
+}
+
+const json& expectation(const json& report, const std::string& probe) {
+  for (const auto& x : report["expectations"]) {
+    if (x.value("probe", "") == probe) return x;
+  }
+  static const json none;
+  ADD_FAILURE() << "no expectation on probe." << probe;
+  return none;
+}
+
+// Fails if an unreachable target made the tool fail (an error exit, or
+// unknown results) or passed; or if the live probe beside it did not pass.
+TEST(DrillProbes, AnUnreachableTargetIsAFailedObservation) {
+  LiveServer live;
+  DrillDir dir;
+  const std::string nowhere = "http://127.0.0.1:" + std::to_string(dead_port()) + "/health";
+  const auto r = dir.run(probes_playbook(http_probe("live", live.url() + "/health") + http_probe("gone", nowhere),
+                                         "live,gone"));
+  ASSERT_EQ(r.rc, 20) << r.out << r.err;
+  const json gone = named(r.report["probes"], "gone");
+  EXPECT_GT(gone["fail"].get<int>(), 0) << gone.dump();
+  EXPECT_EQ(gone["unknown"], 0) << gone.dump();
+  EXPECT_EQ(gone["ok"], 0) << gone.dump();
+  EXPECT_EQ(expectation(r.report, "gone")["result"], "fail");
+  const json ok = named(r.report["probes"], "live");
+  EXPECT_GT(ok["ok"].get<int>(), 0) << ok.dump();
+  EXPECT_EQ(ok["fail"], 0) << ok.dump();
+  EXPECT_EQ(expectation(r.report, "live")["result"], "pass");
+}
+
+// Fails if a Prometheus that does not answer counted as a pass or as the
+// system's failure (20), or if the working Prometheus beside it did not pass.
+TEST(DrillProbes, APrometheusThatIsDownIsUnknownNeverAPass) {
+  LiveServer live;
+  DrillDir dir;
+  const std::string down = "http://127.0.0.1:" + std::to_string(dead_port());
+  const auto r = dir.run(probes_playbook(prometheus_probe("metrics", live.url()) + prometheus_probe("blind", down),
+                                         "metrics,blind"));
+  ASSERT_EQ(r.rc, 24) << r.out << r.err;
+  EXPECT_EQ(r.report["verdict"]["result"], "unknown");
+  const json blind = named(r.report["probes"], "blind");
+  EXPECT_GT(blind["unknown"].get<int>(), 0) << blind.dump();
+  EXPECT_EQ(blind["ok"], 0) << blind.dump();
+  EXPECT_EQ(blind["fail"], 0) << blind.dump();
+  EXPECT_EQ(expectation(r.report, "blind")["result"], "unknown");
+  const json seen = named(r.report["probes"], "metrics");
+  EXPECT_GT(seen["ok"].get<int>(), 0) << seen.dump();
+  EXPECT_EQ(expectation(r.report, "metrics")["result"], "pass");
+}
+
+}  // namespace
