@@ -48,4 +48,52 @@ TEST(DrillSteps, AnOutageLongerThanTheBoundFailsTheExpectation) {
   EXPECT_LT(control.report["expectations"][0]["measured"].get<double>(), 0.3);
 }
 
+// With --no-faults the inject is kept on the timeline (it lasts its `for`,
+// nothing is sent); the guards watch from there, as they would from a real
+// first fault.
+std::string guarded_playbook(const std::string& api) {
+  return payments_playbook(api,
+                           "  - id: cut\n"
+                           "    inject: {partition: {isolate: hz}, for: 6s}\n"
+                           "  - id: after\n"
+                           "    wait: 1s\n",
+                           "guards:\n"
+                           "  - name: collapse\n"
+                           "    expect: {metric: success_rate, op: \">=\", value: 0.9, window: 1s, for: 2}\n");
+}
+
+// The stand-in fails every payment from 1.5 s on: the guard trips about
+// 0.3 s later, the drill stops (the 6 s hold is cut short, the later step
+// never runs) and exits 22. Fails if guards never ran, tripped on the
+// healthy control, or did not stop the steps.
+TEST(DrillSteps, AGuardBreachAbortsTheDrill) {
+  StandInApi broken(Breakage().outage(milliseconds(1500), std::nullopt));
+  DrillDir dir;
+  const auto r = dir.run(guarded_playbook(broken.url()));
+  ASSERT_EQ(r.rc, 22) << r.out << r.err;
+  const json& g = r.report["guards"][0];
+  EXPECT_TRUE(g["tripped"].get<bool>()) << g.dump();
+  ASSERT_TRUE(g["breach_unix_us"].is_number()) << g.dump();
+  const auto started = r.report["run"]["started_unix_us"].get<std::int64_t>();
+  const auto breach = g["breach_unix_us"].get<std::int64_t>();
+  EXPECT_GT(breach - started, 1'500'000) << "tripped before the stand-in failed anything";
+  EXPECT_LT(g["measured"].get<double>(), 0.9);
+  const json& steps = r.report["steps"];
+  EXPECT_EQ(steps[0]["result"], "aborted") << steps.dump();
+  EXPECT_LT(steps[0]["ended_unix_us"].get<std::int64_t>() - steps[0]["started_unix_us"].get<std::int64_t>(),
+            5'500'000) << "the hold was not cut short";
+  EXPECT_EQ(steps[1]["result"], "skipped") << steps.dump();
+
+  StandInApi healthy;
+  const auto control = dir.run(guarded_playbook(healthy.url()));
+  ASSERT_EQ(control.rc, 0) << control.out << control.err;
+  const json& cg = control.report["guards"][0];
+  EXPECT_FALSE(cg["tripped"].get<bool>());
+  // 60 evaluations in 6 s; a loaded machine may delay some, never most.
+  EXPECT_GE(cg["evaluations"].get<int>(), 20) << cg.dump();
+  // Only the first evaluations can come before the first payment ended.
+  EXPECT_LT(cg["no_data"].get<int>(), 5) << cg.dump();
+  EXPECT_EQ(control.report["steps"][1]["result"], "ok");
+}
+
 }  // namespace
