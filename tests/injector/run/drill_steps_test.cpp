@@ -96,4 +96,34 @@ TEST(DrillSteps, AGuardBreachAbortsTheDrill) {
   EXPECT_EQ(control.report["steps"][1]["result"], "ok");
 }
 
+// A `run` step whose HTTP call gets an unexpected status: the drill goes on
+// and fails (20), naming the step. Fails if a failed action were ignored
+// (exit 0) or crashed the run (exit 1, no report).
+TEST(DrillSteps, ARunStepWhoseCallFailsFailsTheDrill) {
+  StandInApi api;
+  injector::testing::LoopbackHttp failback;
+  failback.server().Post("/v1/units/failback", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 503;
+  });
+  failback.server().Post("/ok", [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
+  failback.start();
+  DrillDir dir;
+  const auto step = [&](const std::string& path) {
+    return "  - wait: 500ms\n"
+           "  - run: {http: {method: POST, url: " + failback.url() + path + ", body: \"{}\"}}\n"
+           "  - wait: 500ms\n";
+  };
+  const auto r = dir.run(payments_playbook(api.url(), step("/v1/units/failback")));
+  ASSERT_EQ(r.rc, 20) << r.out << r.err;
+  ASSERT_TRUE(r.report.is_object());
+  EXPECT_EQ(r.report["steps"][1]["result"], "failed") << r.report["steps"].dump();
+  EXPECT_EQ(r.report["steps"][2]["result"], "ok") << "the drill goes on after a failed action";
+  EXPECT_NE(r.report["verdict"]["reason"].get<std::string>().find("steps[1]"), std::string::npos)
+      << r.report["verdict"].dump();
+
+  const auto control = dir.run(payments_playbook(api.url(), step("/ok")));
+  ASSERT_EQ(control.rc, 0) << control.out << control.err;
+  EXPECT_EQ(control.report["steps"][1]["result"], "ok");
+}
+
 }  // namespace
