@@ -88,6 +88,34 @@ TEST(DrillLedger, APaymentNobodySentIsAPhantom) {
       << r.report["payments"]["ledger"].dump();
 }
 
+// Fails if no_failed_applied believed the answer ("declined") instead of
+// the ledger (applied).
+TEST(DrillLedger, APaymentToldDeclinedButAppliedIsCaught) {
+  StandInApi api(Breakage::decline_yet_apply_every_nth(10));
+  DrillDir dir;
+  const auto r = dir.run(payments_playbook(api.url(), kTwoSeconds));
+  ASSERT_EQ(r.rc, 21) << r.out << r.err;
+  EXPECT_EQ(result_of(r.report, "no_failed_applied"), "fail");
+  EXPECT_EQ(result_of(r.report, "acknowledged_once"), "pass");
+  EXPECT_EQ(result_of(r.report, "conserved"), "pass");
+  EXPECT_GE(r.report["payments"]["ledger"]["flipped"]["count"].get<int>(), 5);
+}
+
+// Seeded with 100 minor units an account and never declining, the
+// stand-in overdraws accounts (payments of up to 500). Fails if
+// no_negative did not look at every balance, or if conserved confused a
+// negative balance with money created.
+TEST(DrillLedger, AnOverdrawnAccountFailsNoNegative) {
+  StandInApi api(Breakage::overdraw_from(100));
+  DrillDir dir;
+  const auto r = dir.run(payments_playbook(api.url(), kTwoSeconds));
+  ASSERT_EQ(r.rc, 21) << r.out << r.err;
+  EXPECT_EQ(result_of(r.report, "no_negative"), "fail");
+  EXPECT_EQ(result_of(r.report, "conserved"), "pass");
+  EXPECT_EQ(result_of(r.report, "acknowledged_once"), "pass");
+  EXPECT_GE(r.report["payments"]["ledger"]["negative"]["count"].get<int>(), 1);
+}
+
 // Fails if a checker that cannot read the ledger passed the drill (or
 // called it a violation): it could not decide, so unknown, 24.
 TEST(DrillLedger, AnUnreadableLedgerIsUnknownNeverAPass) {

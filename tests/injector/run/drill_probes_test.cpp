@@ -110,4 +110,30 @@ TEST(DrillProbes, APrometheusThatIsDownIsUnknownNeverAPass) {
   EXPECT_EQ(expectation(r.report, "metrics")["result"], "pass");
 }
 
+// A guard whose probe never gives a decisive result watched nothing: the
+// drill is unknown (24), never a pass. Fails if a guard that saw no data in
+// any evaluation counted as holding, or if guards never ran; the guard on
+// the live probe beside it evaluates with data and holds.
+TEST(DrillProbes, AGuardThatSawNothingMakesTheDrillUnknown) {
+  LiveServer live;
+  DrillDir dir;
+  const std::string down = "http://127.0.0.1:" + std::to_string(dead_port());
+  const auto r = dir.run("version: 1\nname: blind-guard\nsafety: {max_duration: 30s}\nprobes:\n" +
+                         prometheus_probe("metrics", live.url()) + prometheus_probe("blind", down) +
+                         "guards:\n"
+                         "  - {name: seen, expect: {metric: probe.metrics, op: \">=\", value: 0.5, window: 1s, for: 2}}\n"
+                         "  - {name: unseen, expect: {metric: probe.blind, op: \">=\", value: 0.5, window: 1s, for: 2}}\n"
+                         "steps:\n  - inject: {partition: {isolate: hz}, for: 2s}\n");
+  ASSERT_EQ(r.rc, 24) << r.out << r.err;
+  const json unseen = named(r.report["guards"], "unseen");
+  EXPECT_FALSE(unseen["tripped"].get<bool>());
+  EXPECT_GT(unseen["evaluations"].get<int>(), 0) << unseen.dump();
+  EXPECT_EQ(unseen["no_data"], unseen["evaluations"]) << unseen.dump();
+  const json seen = named(r.report["guards"], "seen");
+  EXPECT_FALSE(seen["tripped"].get<bool>());
+  EXPECT_LT(seen["no_data"].get<int>(), seen["evaluations"].get<int>()) << seen.dump();
+  EXPECT_NE(r.report["verdict"]["reason"].get<std::string>().find("unseen"), std::string::npos)
+      << r.report["verdict"].dump();
+}
+
 }  // namespace

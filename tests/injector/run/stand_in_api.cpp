@@ -10,7 +10,7 @@ using nlohmann::json;
 }  // namespace
 
 StandInApi::StandInApi(Breakage breakage) : breakage_(breakage) {
-  for (std::int64_t id = 0; id < kAccounts; ++id) balances_[id] = kBalance;
+  for (std::int64_t id = 0; id < kAccounts; ++id) balances_[id] = breakage_.balance;
   auto& s = http_.server();
   // The drill's workers (up to 150 at 100/s) keep connections open: a
   // thread for each, and no closing after httplib's default of 5 requests.
@@ -98,6 +98,8 @@ void StandInApi::pay(const httplib::Request& req, httplib::Response& res) {
     commit(r, breakage_.duplicate_first && new_payments_ == 1 ? 2 : 1);
     if (breakage_.phantom && new_payments_ == 1) add_phantom(key);
     r = records_[key];
+    // Told declined, applied in the ledger: what no_failed_applied is for.
+    if (breakage_.decline_every && new_payments_ % breakage_.decline_every == 0) r.status = "declined";
   }
   res.status = 201;
   res.set_content(json{{"key", r.key},
@@ -126,9 +128,9 @@ void StandInApi::snapshot(httplib::Response& res) {
                         {"amount_minor", r.amount}, {"currency", r.currency}, {"revision", r.revision},
                         {"served_by", "hz"}});
   }
-  const std::int64_t total = kAccounts * kBalance;
+  const std::int64_t total = kAccounts * breakage_.balance;
   res.set_content(json{{"revision", revision_},
-                       {"config", {{"total_minor", total}, {"balance_minor", kBalance}}},
+                       {"config", {{"total_minor", total}, {"balance_minor", breakage_.balance}}},
                        {"total_minor", total},
                        {"accounts", accounts},
                        {"payments", payments}}

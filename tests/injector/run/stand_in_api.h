@@ -23,6 +23,8 @@ struct Breakage {
   int lose_every = 0;              // acknowledge every Nth new payment as applied, record nothing
   bool duplicate_first = false;    // apply the first payment's amount twice to the balances (one record)
   bool phantom = false;            // with the first payment, commit a payment of its own under the run's key prefix
+  int decline_every = 0;           // answer every Nth new payment "declined" and apply it all the same
+  std::int64_t balance = 10'000'000;  // each account's seed; the stand-in never declines, so a small one goes below zero
   int snapshot_status = 200;       // anything else: the ledger cannot be read
   // From the first payment on: answer 503 to every payment in [from, until).
   std::optional<std::chrono::milliseconds> outage_from, outage_until;
@@ -42,6 +44,16 @@ struct Breakage {
     b.phantom = true;
     return b;
   }
+  static Breakage decline_yet_apply_every_nth(int n) {
+    Breakage b;
+    b.decline_every = n;
+    return b;
+  }
+  static Breakage overdraw_from(std::int64_t balance) {
+    Breakage b;
+    b.balance = balance;
+    return b;
+  }
   static Breakage snapshot_answers(int status) {
     Breakage b;
     b.snapshot_status = status;
@@ -58,7 +70,6 @@ struct Breakage {
 class StandInApi {
  public:
   static constexpr int kAccounts = 20;
-  static constexpr std::int64_t kBalance = 10'000'000;
 
   explicit StandInApi(Breakage breakage = {});
   std::string url() const { return http_.url(); }
