@@ -8,10 +8,12 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "injector/cli.h"
 #include "tests/support/temp_dir.h"
@@ -61,6 +63,23 @@ inline std::string payments_playbook(const std::string& api, const std::string& 
          "workload:\n"
          "  payments: {api: " + api + ", rate: 100, accounts: 20, give_up_after: 3s}\n" +
          extra + "steps:\n" + steps;
+}
+
+// What junitparser reads in the last run's junit.xml, against
+// "NAME=pass|failure|error" per testcase (tests/injector/run/junit_check.py):
+// empty when all agree, else what differs.
+inline std::string junit_mismatches(const std::string& report_dir, const std::vector<std::string>& wants) {
+  std::string cmd = "/usr/bin/python3 " INJECTOR_SOURCE_DIR "/tests/injector/run/junit_check.py '" + report_dir +
+                    "/junit.xml'";
+  for (const auto& w : wants) cmd += " '" + w + "'";
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return "could not run " + cmd;
+  std::string out;
+  char buf[512];
+  while (const std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = ::pclose(p);
+  if (status == 0) return "";
+  return out.empty() ? cmd + ": exit status " + std::to_string(status) : out;
 }
 
 // A loopback port with nothing listening: bound, then closed.

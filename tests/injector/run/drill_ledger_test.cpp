@@ -57,6 +57,10 @@ TEST(DrillLedger, AnAcknowledgedPaymentMissingFromTheLedgerIsLost) {
   EXPECT_EQ(result_of(r.report, "conserved"), "pass");
   EXPECT_EQ(result_of(r.report, "no_phantom"), "pass");
   EXPECT_GE(r.report["payments"]["lost"].get<int>(), 5) << r.report["payments"].dump();
+  // A CI system reading junit.xml sees the same.
+  EXPECT_EQ(injector::testing::junit_mismatches(
+                dir.last_report_dir(), {"invariant acknowledged_once=failure", "invariant conserved=pass", "rollback=pass"}),
+            "");
 }
 
 // Fails if conserved only summed the balances (a doubled transfer keeps the
@@ -128,6 +132,10 @@ TEST(DrillLedger, AnUnreadableLedgerIsUnknownNeverAPass) {
   for (const auto& i : r.report["invariants"]) EXPECT_EQ(i["result"], "unknown") << i.dump();
   EXPECT_TRUE(r.report["payments"]["lost"].is_null());
   EXPECT_GE(r.report["payments"]["ok"].get<int>(), 50);  // the payments themselves went through
+  // In junit.xml unknown is an error, never a pass.
+  EXPECT_EQ(injector::testing::junit_mismatches(dir.last_report_dir(), {"invariant conserved=error",
+                                                                        "invariant no_phantom=error"}),
+            "");
 }
 
 // Money lost and a missed expectation in one run: the lost money decides

@@ -83,6 +83,7 @@ TEST(DrillSteps, AGuardBreachAbortsTheDrill) {
   EXPECT_LT(steps[0]["ended_unix_us"].get<std::int64_t>() - steps[0]["started_unix_us"].get<std::int64_t>(),
             5'500'000) << "the hold was not cut short";
   EXPECT_EQ(steps[1]["result"], "skipped") << steps.dump();
+  EXPECT_EQ(injector::testing::junit_mismatches(dir.last_report_dir(), {"guard collapse=failure"}), "");
 
   StandInApi healthy;
   const auto control = dir.run(guarded_playbook(healthy.url()));
