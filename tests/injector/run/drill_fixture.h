@@ -82,20 +82,34 @@ inline std::string junit_mismatches(const std::string& report_dir, const std::ve
   return out.empty() ? cmd + ": exit status " + std::to_string(status) : out;
 }
 
-// A loopback port with nothing listening: bound, then closed.
-inline int dead_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ADD_FAILURE() << "no loopback port";
+// A loopback port with nothing listening, for as long as the object lives:
+// bound and never listened on, so a connection to it is refused, and no
+// other socket (not even a client's own end, which would connect to itself)
+// can take the port meanwhile.
+class ClosedPort {
+ public:
+  ClosedPort() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      ADD_FAILURE() << "no loopback port";
+    }
+    port_ = ntohs(a.sin_port);
   }
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+  ~ClosedPort() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ClosedPort(const ClosedPort&) = delete;
+  ClosedPort& operator=(const ClosedPort&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
 
 // The entry of a report array (invariants, probes, guards) with this name.
 inline nlohmann::json named(const nlohmann::json& list, const std::string& name) {

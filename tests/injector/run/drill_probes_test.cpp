@@ -11,7 +11,7 @@
 
 namespace {
 
-using injector::testing::dead_port;
+using injector::testing::ClosedPort;
 using injector::testing::DrillDir;
 using injector::testing::LoopbackHttp;
 using injector::testing::named;
@@ -75,7 +75,8 @@ const json& expectation(const json& report, const std::string& probe) {
 TEST(DrillProbes, AnUnreachableTargetIsAFailedObservation) {
   LiveServer live;
   DrillDir dir;
-  const std::string nowhere = "http://127.0.0.1:" + std::to_string(dead_port()) + "/health";
+  const ClosedPort closed;
+  const std::string nowhere = closed.url() + "/health";
   const auto r = dir.run(probes_playbook(http_probe("live", live.url() + "/health") + http_probe("gone", nowhere),
                                          "live,gone"));
   ASSERT_EQ(r.rc, 20) << r.out << r.err;
@@ -95,7 +96,8 @@ TEST(DrillProbes, AnUnreachableTargetIsAFailedObservation) {
 TEST(DrillProbes, APrometheusThatIsDownIsUnknownNeverAPass) {
   LiveServer live;
   DrillDir dir;
-  const std::string down = "http://127.0.0.1:" + std::to_string(dead_port());
+  const ClosedPort closed;
+  const std::string down = closed.url();
   const auto r = dir.run(probes_playbook(prometheus_probe("metrics", live.url()) + prometheus_probe("blind", down),
                                          "metrics,blind"));
   ASSERT_EQ(r.rc, 24) << r.out << r.err;
@@ -117,7 +119,8 @@ TEST(DrillProbes, APrometheusThatIsDownIsUnknownNeverAPass) {
 TEST(DrillProbes, AGuardThatSawNothingMakesTheDrillUnknown) {
   LiveServer live;
   DrillDir dir;
-  const std::string down = "http://127.0.0.1:" + std::to_string(dead_port());
+  const ClosedPort closed;
+  const std::string down = closed.url();
   const auto r = dir.run("version: 1\nname: blind-guard\nsafety: {max_duration: 30s}\nprobes:\n" +
                          prometheus_probe("metrics", live.url()) + prometheus_probe("blind", down) +
                          "guards:\n"
