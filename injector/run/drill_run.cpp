@@ -42,6 +42,8 @@ class Drill {
 
  private:
   bool stopping() const;
+  // The guard thread adds its verdict while the main thread may add its own.
+  void note(Verdict v, const std::string& reason);
   void abort(Verdict why, const std::string& reason);
   void on_guard_trip(const GuardOutcome& g);
   void start_workload();
@@ -77,11 +79,13 @@ bool Drill::stopping() const {
   return aborted_.load() || cli::stop_requested() || std::chrono::steady_clock::now() >= deadline_;
 }
 
+void Drill::note(Verdict v, const std::string& reason) {
+  std::lock_guard lock(abort_mu_);
+  verdict_.add(v, reason);
+}
+
 void Drill::abort(Verdict why, const std::string& reason) {
-  {
-    std::lock_guard lock(abort_mu_);
-    verdict_.add(why, reason);
-  }
+  note(why, reason);
   aborted_.store(true);
 }
 
@@ -121,6 +125,9 @@ RunResult Drill::run() {
   ctx.on_first_fault = [this] { guards_->start(); };
   ctx.run_action = [](const playbook::RunAction& a) { return run_action(a); };
   ctx.fail_drill = [this](const std::string& why) { abort(Verdict::unknown, why); };
+  // A `run` action that did not do what the playbook says (a failback that
+  // answered 503) fails the drill, which goes on: its later steps still tell.
+  ctx.step_failed = [this](const std::string& why) { note(Verdict::expectation_failed, why); };
   steps_ = std::make_unique<StepRunner>(ctx);
   {
     Progress progress(cfg_.progress, cfg_.progress_is_tty, recorder_, started_us_,
@@ -153,13 +160,13 @@ void Drill::start_probes() {
 void Drill::rollback() {
   if (cli::stop_requested()) {
     interrupted_ = true;
-    verdict_.add(Verdict::interrupted, "interrupted by the operator; every fault was rolled back");
+    note(Verdict::interrupted, "interrupted by the operator; every fault was rolled back");
   } else if (std::chrono::steady_clock::now() >= deadline_ && !aborted_) {
-    verdict_.add(Verdict::guard_aborted, "safety.max_duration reached; every fault was rolled back");
+    note(Verdict::guard_aborted, "safety.max_duration reached; every fault was rolled back");
   }
   if (faults_ && !faults_->revert_all()) {
     for (const auto& f : faults_->records()) {
-      if (f.state == FaultState::unconfirmed) verdict_.add(Verdict::rollback_incomplete, f.description + ": " + f.error);
+      if (f.state == FaultState::unconfirmed) note(Verdict::rollback_incomplete, f.description + ": " + f.error);
     }
   }
   guards_->stop();

@@ -40,7 +40,7 @@ class GuardWatch {
   GuardWatch(const GuardWatch&) = delete;
   GuardWatch& operator=(const GuardWatch&) = delete;
 
-  // Starts evaluating (at the drill's first fault); idempotent.
+  // Starts evaluating (at the drill's first inject, sent or not: --no-faults); idempotent.
   void start();
   // Stops evaluating (once the rollback is confirmed) and joins the thread.
   void stop();

@@ -69,7 +69,7 @@ RunCommands::RunCommands(CLI::App& app) : impl_(std::make_unique<Impl>()) {
   m.cmd->add_option("--inventory", m.inventory, "Fleet inventory (default: the playbook's `inventory:`)");
   m.cmd->add_option("--var", m.vars, "NAME=VALUE for ${NAME}, repeatable; overrides the playbook's vars")->allow_extra_args(false);
   m.cmd->add_option("--report", m.report, "Directory for the report (default: the playbook's report.dir, else reports/NAME-TIME)");
-  m.cmd->add_flag("--no-faults", m.no_faults, "Run the workload, probes and expectations with no fault: the steady state alone");
+  m.cmd->add_flag("--no-faults", m.no_faults, "Run the workload, probes, guards and expectations with no fault sent (each inject keeps its place and length on the timeline): the steady state alone");
   m.cmd->add_flag("--force", m.force, "Drill even where daemons hold faults that are not this drill's");
   m.cmd->add_option("--output", m.output, "text or json (the whole report.json)")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   m.cmd->footer(std::string("\n") + kRunExitCodes);

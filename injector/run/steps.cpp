@@ -112,12 +112,14 @@ void StepRunner::act(const playbook::Step& step) {
 }
 
 void StepRunner::do_inject(const playbook::Step& step, const playbook::InjectStep& inject) {
+  // With --no-faults too: the steady state is checked by the same guards, from
+  // the same point of the timeline, as a real drill would be.
+  if (ctx_.on_first_fault) ctx_.on_first_fault();
   if (!ctx_.faults) {  // --no-faults: the timeline is kept, nothing is sent
     const bool slept = inject.background || sleep_for(inject.duration);
     finish(step, slept ? "ok" : "aborted", "not sent (--no-faults)");
     return;
   }
-  ctx_.on_first_fault();
   const std::size_t index = ctx_.faults->inject(step, inject);
   const FaultRecord rec = ctx_.faults->records()[index];
   if (rec.state != FaultState::active) {
