@@ -1,0 +1,240 @@
+// `injector run` on the lab with the sample payment system: the real binary
+// against real daemons and services, each drill judged by its exit code, its
+// report.json and what the daemons hold afterwards (asked directly). Holds
+// are short; the time bounds are loose (a loaded 2-core machine) and each has
+// its positive control beside it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "support/payments_drill.h"
+#include "tests/injector/run/drill_cli.h"
+
+namespace {
+
+using injector::testing::DrillCli;
+using injector::testing::lab_faults;
+using injector::testing::lab_inventory;
+using injector::testing::PaymentsLab;
+using injector::testing::TempDir;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr auto kExitWait = 90s;  // a drill's own length plus the ledger read, generously
+
+// A drill on hz: 2 s of baseline, hz isolated for `hold`, then a little
+// after. `extra` is spliced in at the top level (guards, safety). Recovery
+// is judged over 1 s so that a short hold still holds hz's RTO.
+std::string cut_playbook(const std::string& name, const std::string& hold, const std::string& expect,
+                         const std::string& extra = "") {
+  return "version: 1\nname: " + name + "\nrecovery: {window: 1s}\n" + extra +
+         "workload:\n  payments: {rate: 100}\n"
+         "steps:\n"
+         "  - wait: 2s\n"
+         "  - id: cut-hz\n    inject:\n      partition: {isolate: hz}\n      for: " + hold + "\n" +
+         (expect.empty() ? "" : "  - during: cut-hz\n    expect:\n      - " + expect + "\n") +
+         "  - wait: 2s\n";
+}
+
+// Polls until the drill's faults are on the daemons; false after `patience`.
+bool faults_arrive(const PaymentsLab& lab, const std::string& drill, std::chrono::milliseconds patience = 15s) {
+  const auto end = std::chrono::steady_clock::now() + patience;
+  while (std::chrono::steady_clock::now() < end) {
+    if (lab_faults(lab, "drill", drill) > 0) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+class RunOnTheLab : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: the lab is made of network namespaces";
+    lab_ = std::make_unique<PaymentsLab>(SOURCE_DIR, "rt" + std::to_string(getpid() % 1000000));
+  }
+  static void TearDownTestSuite() { lab_.reset(); }
+  void SetUp() override {
+    if (!lab_) GTEST_SKIP() << "needs root";
+    injector::testing::fail_back_everything(*lab_);
+    ASSERT_EQ(lab_faults(*lab_), 0) << "a fault left by an earlier test";
+  }
+
+  // Runs a drill to its end; returns its exit code, with its log on failure.
+  int run(const std::string& name, const std::string& yaml, const std::vector<std::string>& extra = {}) {
+    auto p = cli_.start(cli_.playbook(name, yaml), name, extra);
+    const auto rc = p->wait_exit(kExitWait);
+    log_ = p->log();
+    return rc.value_or(-1);
+  }
+
+  static std::unique_ptr<PaymentsLab> lab_;
+  TempDir dir_{"runlab"};
+  DrillCli cli_{*lab_, dir_};
+  std::string log_;
+};
+std::unique_ptr<PaymentsLab> RunOnTheLab::lab_;
+
+const json* fault_of(const json& report, const std::string& step) {
+  for (const auto& f : report["faults"]) {
+    if (f["step_id"] == step) return &f;
+  }
+  return nullptr;
+}
+
+TEST_F(RunOnTheLab, AHealthyDrillPassesWithEveryActivationConfirmedRevertsAndFigures) {
+  const std::string pb = cut_playbook("lab-healthy", "5s", "{metric: ok_per_s, op: \">\", value: 10}");
+  ASSERT_EQ(run("lab-healthy", pb), 0) << log_;
+  const json r = cli_.report("lab-healthy");
+  ASSERT_TRUE(r.is_object()) << "no report.json\n" << log_;
+  EXPECT_EQ(r["verdict"]["result"], "pass");
+  const json* f = fault_of(r, "cut-hz");
+  ASSERT_TRUE(f) << r["faults"].dump(2);
+  EXPECT_EQ((*f)["revert"], "confirmed");
+  EXPECT_EQ((*f)["hosts"].size(), lab_->inventory().hosts.size()) << "isolate hz touches every host";
+  for (const auto& h : (*f)["hosts"]) EXPECT_TRUE(h["activated_unix_us"].is_number_integer()) << h.dump();
+  ASSERT_FALSE(r["invariants"].empty());
+  for (const auto& i : r["invariants"]) EXPECT_EQ(i["result"], "pass") << i.dump();
+  EXPECT_EQ(r["rollback"]["result"], "confirmed");
+  ASSERT_TRUE(r["failover"].is_array() && !r["failover"].empty()) << r["failover"].dump();
+  const json* start = nullptr;  // the cut's start edge: hz's users failed over
+  for (const auto& e : r["failover"]) {
+    if (e["fault"] == "cut-hz" && e["edge"] == "start") start = &e;
+  }
+  ASSERT_TRUE(start && (*start)["per_dc"].contains("hz")) << r["failover"].dump(2);
+  const json& hz = (*start)["per_dc"]["hz"];
+  EXPECT_TRUE(hz["detection_ms"].is_number()) << hz.dump();
+  EXPECT_TRUE(hz["rto_ms"].is_number()) << hz.dump();
+  EXPECT_GE(hz["rto_ms"].get<double>(), 500.0) << "hz's units cannot move before their lease ends";
+  std::string status;
+  ASSERT_EQ(cli_.command({"status", "--inventory", lab_inventory(*lab_), "--output", "json"}, "status.log", &status), 0) << status;
+  EXPECT_EQ(lab_faults(*lab_), 0) << status;
+}
+
+TEST_F(RunOnTheLab, AnOutageLongerThanTheExpectedRtoFailsTheDrill) {
+  // The real RTO is at least the services' 1 s lease: 0.2 s cannot hold.
+  ASSERT_EQ(run("lab-rto", cut_playbook("lab-rto", "5s", "{metric: rto, dc: hz, op: \"<=\", value: 200ms}")), 20) << log_;
+  const json r = cli_.report("lab-rto");
+  ASSERT_EQ(r["expectations"].size(), 1u) << r.dump(2);
+  const json& x = r["expectations"][0];
+  EXPECT_EQ(x["result"], "fail");
+  ASSERT_TRUE(x["measured"].is_number()) << "an RTO measured, not guessed: " << x.dump();
+  EXPECT_GT(x["measured"].get<double>(), 0.2);
+  EXPECT_EQ(lab_faults(*lab_), 0);
+}
+
+TEST_F(RunOnTheLab, AGuardBreachAbortsAndRevertsEveryFaultPromptly) {
+  const std::string guard =
+      "guards:\n  - name: hz-ok\n    expect: {metric: success_rate, dc: hz, op: \">=\", value: 0.95, window: 1s, for: 2}\n";
+  ASSERT_EQ(run("lab-guard", cut_playbook("lab-guard", "8s", "", guard)), 22) << log_;
+  const json r = cli_.report("lab-guard");
+  ASSERT_EQ(r["guards"].size(), 1u) << r.dump(2);
+  const json& g = r["guards"][0];
+  EXPECT_TRUE(g["tripped"].get<bool>());
+  ASSERT_TRUE(g["breach_unix_us"].is_number() && g["revert_sent_unix_us"].is_number() &&
+              g["revert_confirmed_unix_us"].is_number()) << g.dump(2);
+  const auto breach = g["breach_unix_us"].get<std::int64_t>();
+  const auto sent = g["revert_sent_unix_us"].get<std::int64_t>();
+  const auto confirmed = g["revert_confirmed_unix_us"].get<std::int64_t>();
+  EXPECT_LE(breach, sent);
+  EXPECT_LE(sent, confirmed);
+  EXPECT_LT(confirmed - breach, 2'000'000) << "the abort took too long";
+  // The positive control: the fault was active, and ended well before its 8 s.
+  const json* f = fault_of(r, "cut-hz");
+  ASSERT_TRUE(f && (*f)["active_unix_us"].is_number()) << r["faults"].dump(2);
+  EXPECT_LT(confirmed, (*f)["planned_end_unix_us"].get<std::int64_t>() - 2'000'000);
+  EXPECT_EQ(lab_faults(*lab_), 0);
+}
+
+// SIGINT once or twice during the hold: exit 130, nothing left, a report.
+void interrupt_during_hold(RunOnTheLab* t, DrillCli& cli, const PaymentsLab& lab, const std::string& name, int times) {
+  auto p = cli.start(cli.playbook(name, cut_playbook(name, "8s", "")), name);
+  ASSERT_TRUE(faults_arrive(lab, name)) << p->log();
+  EXPECT_GT(lab_faults(lab, "drill", name), 0);  // positive control: the cut is on
+  for (int i = 0; i < times; ++i) p->signal(SIGINT);
+  const auto rc = p->wait_exit(kExitWait);
+  ASSERT_TRUE(rc) << p->log();
+  EXPECT_EQ(*rc, 130) << p->log();
+  EXPECT_EQ(lab_faults(lab), 0);
+  (void)t;
+}
+
+TEST_F(RunOnTheLab, CtrlCDuringTheHoldRevertsEverythingAndWritesTheReport) {
+  interrupt_during_hold(this, cli_, *lab_, "lab-int", 1);
+  const json r = cli_.report("lab-int");
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(r["verdict"]["result"], "interrupted");
+  EXPECT_EQ(r["rollback"]["result"], "confirmed");
+}
+
+TEST_F(RunOnTheLab, ASecondCtrlCStillLeavesNoFault) {
+  interrupt_during_hold(this, cli_, *lab_, "lab-int2", 2);
+}
+
+TEST_F(RunOnTheLab, AKilledCliLeavesNothingAfterOneLease) {
+  auto p = cli_.start(cli_.playbook("lab-kill", cut_playbook("lab-kill", "20s", "", "safety: {lease: 2s}\n")), "lab-kill");
+  ASSERT_TRUE(faults_arrive(*lab_, "lab-kill")) << p->log();
+  p->signal(SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(p->wait_exit(5s));
+  EXPECT_GT(lab_faults(*lab_, "drill", "lab-kill"), 0) << "positive control: the faults outlive the CLI for a while";
+  std::this_thread::sleep_until(killed + 2s + 3s);  // one lease, and a margin for a loaded machine
+  EXPECT_EQ(lab_faults(*lab_), 0);
+}
+
+// Someone else's fault on the fleet: refused by name, or drilled on top of
+// with --force and left exactly as it was.
+TEST_F(RunOnTheLab, PreflightRefusesForeignFaultsAndForceLeavesThemAlone) {
+  std::string applied;
+  ASSERT_EQ(cli_.command({"link", "--inventory", lab_inventory(*lab_), "--between", "sh:sz", "delay", "--delay", "1ms",
+                          "--for", "2m", "--detach", "--label", "team=x", "--output", "json"},
+                         "foreign.log", &applied), 0) << applied;
+  const int foreign = lab_faults(*lab_, "team", "x");
+  ASSERT_GT(foreign, 0) << applied;
+  const std::string pb = cut_playbook("lab-foreign", "4s", "");
+  EXPECT_EQ(run("lab-refused", pb), 25) << log_;
+  EXPECT_NE(log_.find("team=x"), std::string::npos) << "the refusal names the holder\n" << log_;
+  EXPECT_EQ(lab_faults(*lab_, "drill", "lab-foreign"), 0) << "a refused drill sends nothing";
+  EXPECT_EQ(run("lab-forced", pb, {"--force"}), 0) << log_;
+  const json r = cli_.report("lab-forced");
+  ASSERT_TRUE(r.is_object() && fault_of(r, "cut-hz")) << log_;
+  EXPECT_EQ((*fault_of(r, "cut-hz"))["revert"], "confirmed");
+  EXPECT_EQ(lab_faults(*lab_, "team", "x"), foreign) << "the drill touched a fault that is not its own";
+  EXPECT_EQ(lab_faults(*lab_), foreign);
+  const json op = json::parse(applied.substr(applied.find('{')), nullptr, false);
+  std::string reverted;
+  EXPECT_EQ(cli_.command({"revert", "--inventory", lab_inventory(*lab_), "--op", op.value("operation", "?")},
+                         "foreign-revert.log", &reverted), 0) << reverted;
+  EXPECT_EQ(lab_faults(*lab_), 0);
+}
+
+// The library as shipped, with its documented short variables.
+TEST_F(RunOnTheLab, TheFibreCutPlaybookPassesOnTheLab) {
+  const std::string file = std::string(SOURCE_DIR) + "/playbooks/fiber-cut-hangzhou.yaml";
+  auto p = cli_.start(file, "fibre-cut", {"--var", "hold=8s"});
+  const auto rc = p->wait_exit(120s);
+  ASSERT_TRUE(rc) << p->log();
+  EXPECT_EQ(*rc, 0) << p->log();
+  const json r = cli_.report("fibre-cut");
+  ASSERT_TRUE(r.is_object()) << p->log();
+  EXPECT_EQ(r["verdict"]["result"], "pass") << r["verdict"].dump();
+  EXPECT_GT(r["payments"]["ok"].get<int>(), 1000) << "about 33 s at 100/s";
+  EXPECT_EQ(lab_faults(*lab_), 0);
+}
+
+TEST_F(RunOnTheLab, TheMeantToFailPlaybookFailsWithItsExpectation) {
+  const std::string file = std::string(SOURCE_DIR) + "/playbooks/meant-to-fail.yaml";
+  auto p = cli_.start(file, "meant-to-fail");
+  const auto rc = p->wait_exit(120s);
+  ASSERT_TRUE(rc) << p->log();
+  EXPECT_EQ(*rc, 20) << p->log();
+  const json r = cli_.report("meant-to-fail");
+  ASSERT_TRUE(r.is_object()) << p->log();
+  EXPECT_EQ(r["verdict"]["result"], "expectation_failed") << r["verdict"].dump();
+  for (const auto& i : r["invariants"]) EXPECT_EQ(i["result"], "pass") << "it fails on its RTO alone: " << i.dump();
+  EXPECT_EQ(lab_faults(*lab_), 0);
+}
+
+}  // namespace
