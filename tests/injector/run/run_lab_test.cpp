@@ -153,15 +153,15 @@ TEST_F(RunOnTheLab, AGuardBreachAbortsAndRevertsEveryFaultPromptly) {
   EXPECT_EQ(lab_faults(*lab_), 0);
 }
 
-// SIGINT once or twice during the hold: exit 130, nothing left, a report.
+// A stop signal once or twice during the hold: exit 130, nothing left, a report.
 // Checked as soon as the CLI exits: well inside the hold (8 s) and the
 // default lease (10 s), so only the CLI's own revert can have emptied them.
-void interrupt_during_hold(DrillCli& cli, const PaymentsLab& lab, const std::string& name, int times) {
+void interrupt_during_hold(DrillCli& cli, const PaymentsLab& lab, const std::string& name, int times, int signo = SIGINT) {
   auto p = cli.start(cli.playbook(name, cut_playbook(name, "8s", "")), name);
   ASSERT_TRUE(faults_arrive(lab, name)) << p->log();
   EXPECT_GT(lab_faults(lab, "drill", name), 0);  // positive control: the cut is on
   const auto signalled = std::chrono::steady_clock::now();
-  for (int i = 0; i < times; ++i) p->signal(SIGINT);
+  for (int i = 0; i < times; ++i) p->signal(signo);
   const auto rc = p->wait_exit(kExitWait);
   ASSERT_TRUE(rc) << p->log();
   EXPECT_EQ(*rc, 130) << p->log();
@@ -179,6 +179,13 @@ TEST_F(RunOnTheLab, CtrlCDuringTheHoldRevertsEverythingAndWritesTheReport) {
 
 TEST_F(RunOnTheLab, ASecondCtrlCStillLeavesNoFault) {
   interrupt_during_hold(cli_, *lab_, "lab-int2", 2);
+}
+
+TEST_F(RunOnTheLab, SigtermDuringTheHoldRollsBackLikeCtrlC) {
+  interrupt_during_hold(cli_, *lab_, "lab-term", 1, SIGTERM);
+  const json r = cli_.report("lab-term");
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(r["rollback"]["result"], "confirmed");
 }
 
 TEST_F(RunOnTheLab, AKilledCliLeavesNothingAfterOneLease) {
