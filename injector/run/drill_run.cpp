@@ -120,6 +120,10 @@ RunResult Drill::run() {
   ctx.on_first_fault = [this] { guards_->start(); };
   ctx.run_action = [](const playbook::RunAction& a) { return run_action(a); };
   ctx.fail_drill = [this](const std::string& why) { abort(Verdict::unknown, why); };
+  ctx.step_failed = [this](const std::string& why) {
+    std::lock_guard lock(abort_mu_);
+    verdict_.add(Verdict::expectation_failed, why);
+  };
   steps_ = std::make_unique<StepRunner>(ctx);
   {
     Progress progress(cfg_.progress, cfg_.progress_is_tty, recorder_, started_us_,

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "support/netns.h"
@@ -276,6 +277,24 @@ TEST_F(RunOnTheLab, AHungDaemonDoesNotLetTheOtherHostsLeasesLapse) {
   EXPECT_TRUE(*rc == 0 || *rc == 23) << p->log();
   std::this_thread::sleep_for(2s);  // sz-1's own lease, now that it runs again
   EXPECT_EQ(lab_faults(*lab_), 0);
+}
+
+// A `run` step that fails (nothing listens on the port) fails the drill with
+// 20 and the drill goes on; the same call to the router beside it succeeds.
+TEST_F(RunOnTheLab, AFailedRunStepFailsTheDrillAndTheLaterStepsStillRun) {
+  const std::string pb = "version: 1\nname: lab-runstep\nworkload:\n  payments: {rate: 50}\nsteps:\n"
+                         "  - id: works\n    run: {http: {url: \"" + lab_->api_url() + "/v1/units\", timeout: 5s}}\n"
+                         "  - id: refused\n    run: {http: {url: \"http://127.0.0.1:9/\", timeout: 2s}}\n"
+                         "  - id: later\n    wait: 1s\n";
+  ASSERT_EQ(run("lab-runstep", pb), 20) << log_;
+  const json r = cli_.report("lab-runstep");
+  ASSERT_TRUE(r.is_object()) << log_;
+  std::map<std::string, std::string> result;
+  for (const auto& s : r["steps"]) result[s["id"]] = s["result"];
+  EXPECT_EQ(result["works"], "ok") << r["steps"].dump(2);
+  EXPECT_EQ(result["refused"], "failed") << r["steps"].dump(2);
+  EXPECT_EQ(result["later"], "ok") << r["steps"].dump(2);
+  EXPECT_EQ(r["verdict"]["reason"].get<std::string>().rfind("steps[1]", 0), 0u) << r["verdict"].dump();
 }
 
 }  // namespace
