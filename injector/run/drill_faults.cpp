@@ -36,6 +36,7 @@ const char* to_string(FaultState s) {
 
 DrillFaults::DrillFaults(FaultOptions options) : options_(std::move(options)) {
   keeper_ = std::thread([this] { keep(); });
+  renewer_ = std::thread([this] { renew(); });
 }
 
 DrillFaults::~DrillFaults() {
@@ -50,6 +51,7 @@ DrillFaults::~DrillFaults() {
   }
   changed_.notify_all();
   keeper_.join();
+  renewer_.join();
 }
 
 std::size_t DrillFaults::inject(const playbook::Step& step, const playbook::InjectStep& inject) {
@@ -187,9 +189,10 @@ bool DrillFaults::all_confirmed() const {
                      [](const FaultRecord& f) { return f.state == FaultState::reverted || f.state == FaultState::failed; });
 }
 
+// Reverts and renewals run on threads of their own: a revert retried
+// against a host that hangs must not stall the other faults' leases, nor a
+// renewal stuck on one host delay a fault's planned end everywhere.
 void DrillFaults::keep() {
-  const auto renew_every = std::max<Steady::duration>(options_.lease / 3, std::chrono::milliseconds(30));
-  auto next_renewal = Steady::now() + renew_every;
   std::unique_lock lock(mu_);
   while (!stopping_) {
     changed_.wait_for(lock, std::chrono::milliseconds(20));
@@ -198,14 +201,22 @@ void DrillFaults::keep() {
     for (std::size_t i = 0; i < faults_.size(); ++i) {
       if (faults_[i].state == FaultState::active && faults_[i].planned_end_us <= now) due.push_back(i);
     }
-    const bool renew = Steady::now() >= next_renewal;
-    if (due.empty() && !renew) continue;
+    if (due.empty()) continue;
     lock.unlock();
     for (std::size_t i : due) revert(i);
-    if (renew) {
-      renew_leases();
-      next_renewal = Steady::now() + renew_every;
-    }
+    lock.lock();
+  }
+}
+
+void DrillFaults::renew() {
+  const auto renew_every = std::max<Steady::duration>(options_.lease / 3, std::chrono::milliseconds(30));
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    const auto next_renewal = Steady::now() + renew_every;
+    while (!stopping_ && Steady::now() < next_renewal) changed_.wait_until(lock, next_renewal);
+    if (stopping_) break;
+    lock.unlock();
+    renew_leases();
     lock.lock();
   }
 }
@@ -224,7 +235,12 @@ void DrillFaults::renew_leases() {
     }
   }
   if (calls.empty()) return;
-  const auto results = fleet::call_all(calls, options_.revert_calls);
+  // A round waits for its slowest host: bounded by a third of the lease, a
+  // host that hangs cannot hold the next round past the others' leases.
+  fleet::CallOptions calls_options = options_.revert_calls;
+  calls_options.timeout = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease / 3),
+                                     std::chrono::milliseconds(30), calls_options.timeout);
+  const auto results = fleet::call_all(calls, calls_options);
   std::lock_guard lock(mu_);
   for (std::size_t k = 0; k < results.size(); ++k) {
     // A fault gone before its end (its lease lapsed, or someone else

@@ -3,9 +3,10 @@
 // confirmed. A fault is registered (its operation id and hosts known) before
 // any daemon is called, so whatever happens next (a guard trips, the
 // operator presses Ctrl-C, a host times out mid-apply) revert_all() knows
-// what to undo. A keeper thread renews the faults' leases (a CLI killed
-// outright leaves nothing after one lease) and ends each fault at its
-// planned end, so foreground and background injects end the same way.
+// what to undo. A renewer thread holds the faults' leases (a CLI killed
+// outright leaves nothing after one lease) and a keeper thread ends each
+// fault at its planned end, so foreground and background injects end the
+// same way; apart, so that one hung host stalls neither.
 
 #include <chrono>
 #include <condition_variable>
@@ -83,7 +84,8 @@ class DrillFaults {
   bool all_confirmed() const;  // every fault applied was reverted and confirmed
 
  private:
-  void keep();  // the keeper thread
+  void keep();   // the keeper thread: reverts faults at their planned end
+  void renew();  // the renewer thread: holds every active fault's lease
   void renew_leases();
   void finish_revert(std::size_t index, std::vector<fleet::HostResult> results);
 
@@ -92,7 +94,7 @@ class DrillFaults {
   mutable std::condition_variable changed_;
   std::deque<FaultRecord> faults_;  // a deque: references stay valid as faults are added
   bool stopping_ = false;
-  std::thread keeper_;
+  std::thread keeper_, renewer_;
 };
 
 }  // namespace injector::run
