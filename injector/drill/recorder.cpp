@@ -141,6 +141,11 @@ std::vector<std::string> Recorder::datacenters() const {
 std::function<void(const SentPayment&, const Attempt&)> record_into(
     Recorder& recorder, std::function<std::string(std::int64_t account)> dc_of) {
   return [&recorder, dc_of = std::move(dc_of)](const SentPayment& p, const Attempt& a) {
+    // A payment counts once for its trouble (its first attempt, when that
+    // failed) and once for its acknowledgement: a stuck payment retried
+    // every 100 ms would otherwise add ten failures a second, and a guard
+    // would read the retry storm as a collapse of every user.
+    if (a.observed != Observed::kOk && p.attempts.size() > 1) return;
     recorder.record(dc_of ? dc_of(p.request.from) : std::string(), a.observed, a.end_us, a.end_us - p.due_us);
   };
 }

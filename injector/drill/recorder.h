@@ -79,7 +79,10 @@ class Recorder {
 };
 
 // The on_attempt hook that feeds a recorder, the payer's datacenter given by
-// dc_of (account -> dc; "" when unknown).
+// dc_of (account -> dc; "" when unknown). Each payment is observed at most
+// twice: its first attempt when that was not ok (fail or unknown), and its
+// acknowledgement (ok); the retries in between are not counted again. So
+// success_rate is about payments (users), not about how often they retried.
 std::function<void(const SentPayment&, const Attempt&)> record_into(
     Recorder& recorder, std::function<std::string(std::int64_t account)> dc_of);
 
