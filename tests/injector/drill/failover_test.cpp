@@ -249,3 +249,26 @@ TEST(Failover, OverlappingFaultsSplitTheRunAtEveryEdgeAndAfterFollowsEachFaultsO
 }
 
 }  // namespace
+
+namespace {
+
+// hz down in [4000, 6000); from 6000 every new payment is acknowledged, but
+// eight stuck payments keep retrying (and failing: their keys are busy)
+// every 100 ms until 8000. Users of hz are served again at 6000: the stuck
+// payments' retries are not new trouble, and counting each one as a failure
+// (80 a second against 10 acknowledgements) would put the recovery at 8000.
+TEST(Failover, RetriesOfStuckPaymentsDoNotDelayTheRecovery) {
+  std::vector<SentPayment> ps;
+  stream(ps, 0, 0, 12'000, 0, {{4000, 6000}});
+  for (int k = 0; k < 8; ++k) {
+    std::vector<Attempt> tries;
+    for (std::int64_t t = 5000 + k * 10; t < 8000; t += 100) tries.push_back(attempt(t, t + 5, Observed::kFail));
+    tries.push_back(attempt(8000 + k * 10, 8005 + k * 10, Observed::kOk));
+    ps.push_back(payment(0, 5000 + k * 10, tries));
+  }
+  const auto rto = injector::drill::rto_s(ps, dc_of, "hz", {ms(4000), ms(12'000)}, {kT0, ms(4000)}, {});
+  ASSERT_TRUE(rto);
+  EXPECT_NEAR(*rto, 2.005, 0.001);  // the first acknowledgement at 6000 (+5 ms), not 8000
+}
+
+}  // namespace
