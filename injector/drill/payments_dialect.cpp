@@ -1,5 +1,7 @@
 #include "injector/drill/payments_dialect.h"
 
+#include "common/strings.h"
+
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -52,18 +54,7 @@ std::string escaped(const std::string& value, Escape escape) {
     return quoted.substr(1, quoted.size() - 2);
   }
   if (escape == Escape::kNone) return value;
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return percent_encode(value);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <variant>
 #include <nlohmann/json.hpp>
 
+#include "common/strings.h"
 #include "injector/drill/probe_kinds.h"
 
 namespace injector::drill::probe_detail {
@@ -30,21 +31,6 @@ std::string number_text(double v) {
   return buf;
 }
 
-// Percent-encodes all but RFC 3986's unreserved characters.
-std::string query_component(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 // A sample's value as Prometheus writes it: a string ("1", "NaN", "+Inf").
 std::optional<double> sample_value(const json& pair) {
@@ -113,7 +99,7 @@ Observation check_prometheus(const playbook::PrometheusProbe& p, std::chrono::mi
   client.set_write_timeout(timeout);
 
   const auto start = Clock::now();
-  const auto result = client.Get(prefix + "/api/v1/query?query=" + query_component(p.query));
+  const auto result = client.Get(prefix + "/api/v1/query?query=" + percent_encode(p.query));
   if (!result) {
     return blind("prometheus at " + p.url + " did not answer: " + httplib::to_string(result.error()) + " after " +
                  std::to_string(elapsed_ms(start)) + " ms");
