@@ -93,8 +93,10 @@ Measured judge(const playbook::Expectation& e, drill::Window w, const Sources& s
   std::string why;
   m.value = measure_value(e, w, s, why);
   if (!m.value) {
-    // A cut datacenter that never recovered is the failure rto asks about, not a blind spot.
-    m.result = why == "never recovered" ? Judged::fail : Judged::unknown;
+    // An rto with its payments and its fault at hand that still has no
+    // value never recovered: the failure rto asks about, not a blind spot.
+    const bool never_recovered = e.metric == Metric::rto && s.payments && s.event_us;
+    m.result = never_recovered ? Judged::fail : Judged::unknown;
     m.detail = why;
     return m;
   }
