@@ -11,13 +11,8 @@
 namespace {
 
 using injector::report::render_junit;
+using injector::report::testing::count;
 using nlohmann::json;
-
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
-  return n;
-}
 
 // The value of attribute `name` on the first element `tag`.
 std::string attribute(const std::string& xml, const std::string& tag, const std::string& name) {

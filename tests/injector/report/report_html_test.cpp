@@ -12,15 +12,10 @@
 namespace {
 
 using injector::report::render_report_html;
+using injector::report::testing::count;
 using injector::report::testing::kTrickyText;
 using injector::report::testing::sample_report;
 using nlohmann::json;
-
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
-  return n;
-}
 
 // Nothing in the page may make the browser fetch anything. (The headless
 // Chromium test checks the same on a real render with the network off.)

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <string>
 
 namespace injector::report::testing {
 
@@ -18,5 +19,12 @@ inline constexpr std::int64_t kSampleStartUs = 1'796'680'000'000'000;  // 2026-1
 inline constexpr const char* kTrickyText = "p99 <= 50ms & \"fast\" 'ok' </td></table><script>x</script>";
 
 nlohmann::json sample_report();
+
+// How many times `what` occurs in `text` (overlaps included).
+inline int count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
 
 }  // namespace injector::report::testing

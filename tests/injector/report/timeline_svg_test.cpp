@@ -12,15 +12,10 @@
 namespace {
 
 using injector::report::render_timeline_svg;
+using injector::report::testing::count;
 using injector::report::testing::kSampleStartUs;
 using injector::report::testing::sample_report;
 using nlohmann::json;
-
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
-  return n;
-}
 
 // The SVG of each <g class="panel">, in order.
 std::vector<std::string> panels(const std::string& svg) {
