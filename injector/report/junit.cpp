@@ -16,7 +16,7 @@ struct Case {
   std::string name;
   std::string classname;
   double time_s = 0;
-  enum Outcome { kPass, kFailure, kError } outcome = kPass;
+  enum Outcome { kPass, kFailure, kError, kSkipped } outcome = kPass;
   std::string message;  // the one line a CI shows
   std::string body;     // details under it
 };
@@ -25,10 +25,14 @@ double span_s(std::optional<std::int64_t> from, std::optional<std::int64_t> to) 
   return from && to && *to > *from ? static_cast<double>(*to - *from) / 1e6 : 0.0;
 }
 
-// pass / fail / unknown; anything else (missing, a typo) cannot be a pass.
+// pass / fail / unknown / skipped (a question the run never asked, such as
+// an rto under --no-faults); anything else (missing, a typo) cannot be a pass.
 void judge(Case& c, const std::string& result, const std::string& fail_message, const std::string& detail) {
   if (result == "pass") return;
-  if (result == "fail") {
+  if (result == "skipped") {
+    c.outcome = Case::kSkipped;
+    c.message = detail.empty() ? "not applicable to this run" : detail;
+  } else if (result == "fail") {
     c.outcome = Case::kFailure;
     c.message = fail_message;
   } else {
@@ -104,6 +108,10 @@ void write_case(std::string& out, const Case& c) {
     out += "/>\n";
     return;
   }
+  if (c.outcome == Case::kSkipped) {
+    out += ">\n      <skipped message=\"" + escape(c.message) + "\"/>\n    </testcase>\n";
+    return;
+  }
   const char* tag = c.outcome == Case::kFailure ? "failure" : "error";
   out += ">\n      <" + std::string(tag) + " message=\"" + escape(c.message) + "\" type=\"" +
          (c.outcome == Case::kFailure ? "fail" : "unknown") + "\">" + escape(c.body) + "</" + tag + ">\n";
@@ -139,8 +147,12 @@ std::string render_junit(const Json& report) {
   for (const Json& i : list(report, "invariants")) cases.push_back(invariant_case(i, suite));
   cases.push_back(rollback_case(report, suite));
 
-  int failures = 0, errors = 0;
-  for (const Case& c : cases) (c.outcome == Case::kFailure ? failures : errors) += c.outcome != Case::kPass;
+  int failures = 0, errors = 0, skipped = 0;
+  for (const Case& c : cases) {
+    failures += c.outcome == Case::kFailure;
+    errors += c.outcome == Case::kError;
+    skipped += c.outcome == Case::kSkipped;
+  }
   const Json& verdict = field(report, "verdict");
   if (text(verdict, "result") != "pass" && failures + errors == 0) {
     const std::string result = text(verdict, "result");
@@ -155,7 +167,7 @@ std::string render_junit(const Json& report) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   const std::string counts = " tests=\"" + std::to_string(cases.size()) + "\" failures=\"" +
                              std::to_string(failures) + "\" errors=\"" + std::to_string(errors) +
-                             "\" skipped=\"0\" time=\"" +
+                             "\" skipped=\"" + std::to_string(skipped) + "\" time=\"" +
                              format_number(span_s(started, integer(run, "ended_unix_us")), 6) + "\"";
   out += "<testsuites name=\"" + escape(suite) + "\"" + counts + ">\n";
   out += "  <testsuite name=\"" + escape(suite) + "\"" + counts;

@@ -22,7 +22,7 @@ h1{margin:0 0 4px;font-size:28px}h2{font-size:18px;margin:24px 0 8px}
 .card .v{font-size:20px;font-weight:bold}.card .k{font-size:12px;color:#555}.card.bad{border-color:#c0392b;background:#fbe3e2}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f2f2f2}.badge{padding:1px 6px;border-radius:3px;font-weight:bold;white-space:nowrap}
-.badge.good{background:#dff3e4;color:#1e6b3a}.badge.bad{background:#fbe0df;color:#a93226}.badge.warn{background:#fdf0d5;color:#9a6400}
+.badge.good{background:#dff3e4;color:#1e6b3a}.badge.bad{background:#fbe0df;color:#a93226}.badge.warn{background:#fdf0d5;color:#9a6400}.badge.neutral{background:#eceff3;color:#5d6d7e}
 ul.hosts{margin:0;padding-left:16px}.err{color:#a93226}.none{color:#666;font-style:italic}
 svg.timeline{max-width:100%;height:auto;display:block;border:1px solid #ddd}
 )css";

@@ -53,6 +53,7 @@ std::string badge(const std::string& result) {
   const char* cls = "warn";
   for (const auto& g : good) if (result == g) cls = "good";
   for (const auto& b : bad) if (result == b) cls = "bad";
+  if (result == "skipped") cls = "neutral";  // not asked in this run: neither good nor a warning
   return "<span class=\"badge " + std::string(cls) + "\">" + escape(result.empty() ? "—" : result) + "</span>";
 }
 

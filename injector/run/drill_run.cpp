@@ -73,7 +73,7 @@ class Drill {
   bool interrupted_ = false;
 };
 
-Drill::Drill(const RunConfig& config) : cfg_(config), pb_(*config.playbook) {}
+Drill::Drill(const RunConfig& config) : cfg_(config), pb_(*config.playbook) { live_.no_faults = config.no_faults; }
 
 bool Drill::stopping() const {
   return aborted_.load() || cli::stop_requested() || std::chrono::steady_clock::now() >= deadline_;

@@ -49,6 +49,7 @@ const char* to_string(Judged j) {
     case Judged::pass: return "pass";
     case Judged::fail: return "fail";
     case Judged::unknown: return "unknown";
+    case Judged::skipped: return "skipped";
   }
   return "?";
 }
@@ -90,6 +91,11 @@ std::optional<double> measure_value(const playbook::Expectation& e, drill::Windo
 
 Measured judge(const playbook::Expectation& e, drill::Window w, const Sources& s) {
   Measured m;
+  if (e.metric == Metric::rto && s.no_faults) {
+    m.result = Judged::skipped;
+    m.detail = "not applicable: --no-faults sent no fault to recover from";
+    return m;
+  }
   std::string why;
   m.value = measure_value(e, w, s, why);
   if (!m.value) {

@@ -2,6 +2,8 @@
 // An expectation judged: the metric measured over its window, compared as
 // written. A window in which the checker saw nothing is "unknown", never a
 // pass: a drill whose monitoring failed must not look like a healthy one.
+// "skipped" is only for a question the run never asked: an rto under
+// --no-faults, where no fault was sent to recover from.
 
 #include <cstdint>
 #include <functional>
@@ -16,7 +18,7 @@
 
 namespace injector::run {
 
-enum class Judged { pass, fail, unknown };
+enum class Judged { pass, fail, unknown, skipped };
 const char* to_string(Judged j);
 
 struct Measured {
@@ -36,6 +38,7 @@ struct Sources {
   std::optional<std::int64_t> event_us;  // rto: the activation of the fault it is about
   drill::Window baseline;                // rto: the steady state before the first fault
   playbook::Recovery recovery;           // rto: what counts as recovered
+  bool no_faults = false;                // --no-faults: rto is not applicable
 };
 
 drill::Comparison comparison_of(const playbook::Expectation& e);

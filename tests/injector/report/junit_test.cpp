@@ -75,6 +75,24 @@ TEST(Junit, AResultThatIsNeitherPassNorFailIsAnErrorNeverAPass) {
   EXPECT_NE(xml.find("no confirmed revert from hz-1, sz-2"), std::string::npos) << xml;
 }
 
+// An rto under --no-faults was never asked: <skipped>, counted as skipped,
+// neither a failure nor an error, and its reason kept.
+TEST(Junit, ASkippedExpectationIsSkippedNotAFailureOrAnError) {
+  json r = mix();
+  r["expectations"] = {expectation("e0", "skipped"), expectation("e1", "pass")};
+  r["expectations"][0]["detail"] = "not applicable: --no-faults sent no fault to recover from";
+  r["guards"] = json::array();
+  r["invariants"] = json::array();
+  r["verdict"] = {{"result", "pass"}, {"exit_code", 0}, {"reason", ""}};
+  const std::string xml = render_junit(r);
+  EXPECT_EQ(count(xml, "<skipped message=\"not applicable: --no-faults"), 1) << xml;
+  EXPECT_EQ(attribute(xml, "testsuite", "skipped"), "1");
+  EXPECT_EQ(attribute(xml, "testsuite", "failures"), "0");
+  EXPECT_EQ(attribute(xml, "testsuite", "errors"), "0");
+  r["expectations"][0]["result"] = "pass";  // control: the same case passing is not skipped
+  EXPECT_EQ(attribute(render_junit(r), "testsuite", "skipped"), "0");
+}
+
 TEST(Junit, PropertiesCarryTheVerdictAndExitCode) {
   const std::string xml = render_junit(mix());
   EXPECT_NE(xml.find("<property name=\"verdict\" value=\"expectation_failed\"/>"), std::string::npos);

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
-from junitparser import Error, Failure, JUnitXml
+from junitparser import Error, Failure, JUnitXml, Skipped
 
 SVG = "{http://www.w3.org/2000/svg}"
 TRICKY = "p99 <= 50ms & \"fast\" 'ok' </td></table><script>x</script>"
@@ -52,7 +52,8 @@ def outcomes(path):
     cases = {}
     for case in suites[0]:
         kinds = {type(r) for r in case.result}
-        cases[case.name] = "failure" if Failure in kinds else "error" if Error in kinds else "pass"
+        cases[case.name] = ("failure" if Failure in kinds else "error" if Error in kinds
+                            else "skipped" if Skipped in kinds else "pass")
     return cases, suites[0], case_results(suites[0])
 
 
@@ -64,7 +65,7 @@ def expected_outcomes(report):
     exp = {}
     for e in report["expectations"]:
         name = "%s %s %s" % (e["path"], e["metric"], e["dc"] or "all")
-        exp[name] = {"pass": "pass", "fail": "failure"}.get(e["result"], "error")
+        exp[name] = {"pass": "pass", "fail": "failure", "skipped": "skipped"}.get(e["result"], "error")
     for g in report["guards"]:
         exp["guard " + g["name"]] = "failure" if g["tripped"] else "pass"
     for i in report["invariants"]:
@@ -99,6 +100,15 @@ def check_junit_control(sample, tmp, report):
           "control: expectations that pass have no failure or error")
     check((suite.failures, suite.errors) == (1, 1), "control: only the guard and an invariant remain (%s, %s)"
           % (suite.failures, suite.errors))
+    # An rto under --no-faults: skipped for a CI, neither failure nor error.
+    report["expectations"][0]["result"] = "skipped"
+    out = os.path.join(tmp, "skipped")
+    render(sample, out, report)
+    cases, suite, _ = outcomes(os.path.join(out, "junit.xml"))
+    name = "%s %s %s" % (report["expectations"][0]["path"], report["expectations"][0]["metric"],
+                         report["expectations"][0]["dc"] or "all")
+    check(cases.get(name) == "skipped" and suite.skipped == 1 and (suite.failures, suite.errors) == (1, 1),
+          "a skipped expectation reads as skipped (%s; %s skipped)" % (cases.get(name), suite.skipped))
 
 
 def bands(out):

@@ -66,7 +66,7 @@ inline std::string payments_playbook(const std::string& api, const std::string& 
 }
 
 // What junitparser reads in the last run's junit.xml, against
-// "NAME=pass|failure|error" per testcase (tests/injector/run/junit_check.py):
+// "NAME=pass|failure|error|skipped" per testcase (tests/injector/run/junit_check.py):
 // empty when all agree, else what differs.
 inline std::string junit_mismatches(const std::string& report_dir, const std::vector<std::string>& wants) {
   std::string cmd = "/usr/bin/python3 " INJECTOR_SOURCE_DIR "/tests/injector/run/junit_check.py '" + report_dir +

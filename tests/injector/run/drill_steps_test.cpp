@@ -127,4 +127,35 @@ TEST(DrillSteps, ARunStepWhoseCallFailsFailsTheDrill) {
   EXPECT_EQ(control.report["steps"][1]["result"], "ok");
 }
 
+// --no-faults checks the steady state alone: an rto expectation has no fault
+// to recover from, so it is skipped (report and junit) and the drill passes
+// on its other expectations; a steady-state one that fails still fails it.
+// Fails if rto were unknown (24) under --no-faults, or if skipping hid a
+// real failure.
+TEST(DrillSteps, UnderNoFaultsAnRtoIsSkippedAndTheSteadyStateIsStillJudged) {
+  StandInApi api;
+  DrillDir dir;
+  const auto steps = [](const char* ok_per_s) {
+    return std::string("  - id: cut\n"
+                       "    inject: {partition: {isolate: hz}, for: 2s}\n"
+                       "  - expect:\n"
+                       "      - {metric: rto, op: \"<=\", value: 3s}\n"
+                       "      - {metric: ok_per_s, op: \">=\", value: ") + ok_per_s + "}\n"
+           "    during: cut\n";
+  };
+  const auto r = dir.run(payments_playbook(api.url(), steps("50")));
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  const json& x = r.report["expectations"];
+  ASSERT_EQ(x.size(), 2u) << x.dump();
+  EXPECT_EQ(x[0]["result"], "skipped") << x[0].dump();
+  EXPECT_EQ(x[1]["result"], "pass") << x[1].dump();
+  EXPECT_EQ(injector::testing::junit_mismatches(dir.last_report_dir(), {"steps[1].expect[0] rto all=skipped",
+                                                                   "steps[1].expect[1] ok_per_s all=pass"}),
+            "");
+  // Control: a steady-state bound above the offered 100/s still fails the drill.
+  const auto tight = dir.run(payments_playbook(api.url(), steps("1000")));
+  ASSERT_EQ(tight.rc, 20) << tight.out << tight.err;
+  EXPECT_EQ(tight.report["expectations"][0]["result"], "skipped");
+}
+
 }  // namespace

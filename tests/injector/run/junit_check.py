@@ -2,7 +2,7 @@
 """Reads a drill's junit.xml with junitparser (Debian's python3-junitparser),
 as a CI system would, and checks testcases' outcomes.
 
-usage: junit_check.py JUNIT_XML 'NAME=pass|failure|error' ...
+usage: junit_check.py JUNIT_XML 'NAME=pass|failure|error|skipped' ...
 Exit 0 when every named testcase has that outcome; otherwise prints what
 differs and every testcase read, and exits 1."""
 
@@ -16,7 +16,8 @@ def outcomes(path):
     for suite in JUnitXml.fromfile(path):
         for case in suite:
             kinds = {type(r).__name__.lower() for r in case.result}
-            found[case.name] = "failure" if "failure" in kinds else "error" if "error" in kinds else "pass"
+            found[case.name] = ("failure" if "failure" in kinds else "error" if "error" in kinds
+                                else "skipped" if "skipped" in kinds else "pass")
     return found
 
 

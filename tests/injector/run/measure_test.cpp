@@ -69,4 +69,24 @@ TEST(Judge, RtoThatNeverRecoveredFailsAndOneWithoutAFaultIsUnknown) {
   EXPECT_EQ(judge(rto_within(1), span, sources(back, kT0 + 3'000'000)).result, Judged::fail);
 }
 
+// Under --no-faults no fault was sent: rto is a question the run never
+// asked, skipped, neither a pass nor the checker's blind spot (24). The
+// same expectation on a faulted run is still judged.
+TEST(Judge, RtoUnderNoFaultsIsSkippedAndOtherMetricsAreStillJudged) {
+  const injector::drill::Window span{kT0 + 3'000'000, kT0 + 10'000'000};
+  const auto steady = payments(0, 0);
+  Sources s = sources(steady, std::nullopt);
+  s.no_faults = true;
+  const auto m = judge(rto_within(4), span, s);
+  EXPECT_EQ(m.result, Judged::skipped);
+  EXPECT_NE(m.detail.find("--no-faults"), std::string::npos) << m.detail;
+  EXPECT_FALSE(m.value);
+  injector::playbook::Expectation gap = rto_within(1);
+  gap.metric = injector::playbook::Metric::longest_gap;
+  const auto g = judge(gap, span, s);
+  EXPECT_EQ(g.result, Judged::pass) << g.detail;
+  EXPECT_EQ(judge(rto_within(4), span, sources(steady, std::nullopt)).result, Judged::unknown)
+      << "without --no-faults a missing fault is still a blind spot";
+}
+
 }  // namespace
