@@ -68,6 +68,7 @@ std::vector<JudgedExpectation> judge_steps(const std::vector<StepExpectation>& p
       }
     }
     if (about) j.event_us = about->active_us;
+    j.window = after_grace(*p.expect, j.window);
     Sources s = sources;
     s.event_us = j.event_us;
     j.measured = judge(*p.expect, j.window, s);

@@ -59,6 +59,11 @@ drill::Comparison comparison_of(const playbook::Expectation& e) {
   return {drill::to_op(e.op.value_or(playbook::CompareOp::ge)), e.value, 0};
 }
 
+drill::Window after_grace(const playbook::Expectation& e, drill::Window w) {
+  const std::int64_t grace_us = std::chrono::microseconds(e.after).count();
+  return {std::min(w.from_us + grace_us, w.to_us), w.to_us};
+}
+
 std::string describe_comparison(const playbook::Expectation& e) {
   std::ostringstream out;
   const char* unit = e.metric && playbook::is_time_metric(*e.metric) ? "s" : "";

@@ -42,6 +42,8 @@ struct Sources {
 };
 
 drill::Comparison comparison_of(const playbook::Expectation& e);
+// The window less its grace period `after` from the start (never past its end).
+drill::Window after_grace(const playbook::Expectation& e, drill::Window w);
 // "<= 3s", "between 0.2 and 0.5", in the playbook's own terms.
 std::string describe_comparison(const playbook::Expectation& e);
 

@@ -132,14 +132,15 @@ void StepRunner::do_inject(const playbook::Step& step, const playbook::InjectSte
 }
 
 void StepRunner::do_wait_until(const playbook::Step& step, const playbook::WaitUntilAction& w) {
-  const auto started = drill::unix_now_us();
+  // `after`: nothing before the grace period counts, so the wait judges from its end.
+  const auto started = drill::unix_now_us() + std::chrono::microseconds(w.expect.after).count();
   const auto deadline = std::chrono::steady_clock::now() + w.timeout;
   const auto window_us = std::chrono::microseconds(w.expect.window.value_or(std::chrono::seconds(1))).count();
   Measured m;
   drill::Window win;
   while (!ctx_.stopping()) {
     const auto now = drill::unix_now_us();
-    win = {std::max(started, now - window_us), now};
+    win = {std::min(std::max(started, now - window_us), now), now};
     m = judge(w.expect, win, *ctx_.live);
     if (m.result == Judged::pass || std::chrono::steady_clock::now() >= deadline) break;
     sleep_for(std::chrono::milliseconds(100));

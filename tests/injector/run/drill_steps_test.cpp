@@ -158,4 +158,29 @@ TEST(DrillSteps, UnderNoFaultsAnRtoIsSkippedAndTheSteadyStateIsStillJudged) {
   EXPECT_EQ(tight.report["expectations"][0]["result"], "skipped");
 }
 
+// `after` is a grace period from the start of the window: a 1 s outage at
+// the start of a 3 s step is outside `after: 1500ms` and the expectation
+// passes; the same expectation without the grace sees it and fails (the
+// control, on the same broken stand-in).
+TEST(DrillSteps, AnExpectationsGracePeriodLeavesTheStartOfItsWindowOut) {
+  // The outage runs from each stand-in's first payment: one stand-in per run.
+  const auto outage = Breakage().outage(milliseconds(0), milliseconds(1000));
+  StandInApi broken(outage), broken_too(outage);
+  DrillDir dir;
+  const auto steps = [](const char* after) {
+    return std::string("  - id: hold\n"
+                       "    wait: 3s\n"
+                       "  - expect: [{metric: success_rate, op: \">=\", value: 0.99") + after + "}]\n"
+           "    during: hold\n";
+  };
+  const auto graced = dir.run(payments_playbook(broken.url(), steps(", after: 1500ms")));
+  ASSERT_EQ(graced.rc, 0) << graced.out << graced.err;
+  const json& w = graced.report["expectations"][0]["window"];
+  EXPECT_GE(w["to_unix_us"].get<std::int64_t>() - w["from_unix_us"].get<std::int64_t>(), 1'000'000) << w.dump();
+  EXPECT_LE(w["to_unix_us"].get<std::int64_t>() - w["from_unix_us"].get<std::int64_t>(), 1'700'000) << w.dump();
+  const auto bare = dir.run(payments_playbook(broken_too.url(), steps("")));
+  ASSERT_EQ(bare.rc, 20) << bare.out << bare.err;
+  EXPECT_LT(bare.report["expectations"][0]["measured"].get<double>(), 0.9);
+}
+
 }  // namespace
