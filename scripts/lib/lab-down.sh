@@ -101,6 +101,11 @@ teardown() {
       log "warning: some namespaces of lab '$prefix' could not be deleted"
     fi
   fi
+  # etcd's tmpfs (lab-payments.sh) goes once its members are stopped.
+  if mountpoint -q -- "$labdir/etcd" 2>/dev/null && ! umount -- "$labdir/etcd"; then
+    log "warning: $labdir/etcd is busy; detaching it lazily"
+    umount -l -- "$labdir/etcd" || true
+  fi
   rm -rf -- "$labdir"
   rmdir -- "$LAB_ROOT" 2>/dev/null || true
   return 0

@@ -49,6 +49,10 @@ in_host() {
 
 # etcd as seen from the users' host: exactly 3 members, none a learner, all
 # started, and every endpoint names the same single leader.
+etcd_data_in_memory() {
+  awk -v d="$LAB_ROOT/$P/etcd" '$2 == d { print $3; found = 1 } END { exit !found }' /proc/self/mounts | grep -qx tmpfs
+}
+
 etcd_has_3_voters_and_a_leader() {
   local members status leaders
   members=$(in_host "$USERS" etcdctl --endpoints "$ENDPOINTS" --command-timeout 3s member list -w simple) || return 1
@@ -205,6 +209,8 @@ nothing_left() {
   left=$(ip netns list | awk -v p="$prefix-" 'index($1, p) == 1 { print $1 }')
   [[ -z $left ]] || { echo "namespaces left: $left"; bad=1; }
   [[ ! -e $LAB_ROOT/$prefix ]] || { echo "$LAB_ROOT/$prefix is left"; bad=1; }
+  left=$(awk -v d="$LAB_ROOT/$prefix/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts)
+  [[ -z $left ]] || { echo "mounts left: $left"; bad=1; }
   return "$bad"
 }
 
@@ -293,6 +299,7 @@ main() {
     inventory_lists_services "$inv"
   check "status exits 0 and shows every payment process alive and answering" status_shows_payments
   check "etcd has 3 voting members and one leader (asked from users-1)" etcd_has_3_voters_and_a_leader
+  check "etcd's data is in memory (a tmpfs), not on the shared disk" etcd_data_in_memory
   check "each payment service and the router answer GET /v1/health from users-1" services_healthy_from_users
   check "a payment through the router is applied once, served by sh, balances moved" payment_through_router
 
