@@ -161,6 +161,39 @@ TEST(RunTraffic, GivesUpAndLeavesUnknownWhenNoAnswerComes) {
   }
 }
 
+// A drill plans every payment of its longest run up front (max_duration at
+// the rate: here 5 h at 20/s, 360,000 payments). The schedule must start
+// when sending can, not when planning began: else the first payments are
+// already late by the planning time, and the tool reports its own start-up
+// as the system's latency. The bound is half the planning time measured
+// here on the same plan (about 0.1-0.5 s; the workers start in ~1 ms).
+TEST(RunTraffic, ALongPlanDoesNotMakeTheFirstPaymentsLate) {
+  FlakyApi api;
+  TrafficPlan plan;
+  plan.api_url = api.url();
+  plan.rate_per_s = 20;
+  plan.duration = std::chrono::hours(5);
+  plan.accounts = 20;
+  plan.workers = 4;
+  plan.key_prefix = "long-";
+  const auto t0 = std::chrono::steady_clock::now();
+  (void)plan_payments(plan, 0);
+  const auto planning_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+  std::atomic<bool> stop{false}, no_new{false};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200) + std::chrono::microseconds(planning_us));
+    no_new = true;
+  });
+  const auto sent = run_traffic(plan, stop, no_new);
+  stopper.join();
+  ASSERT_EQ(sent.size(), 360'000u);
+  ASSERT_FALSE(sent[0].attempts.empty()) << "the first payment was never sent";
+  const auto late_us = sent[0].attempts.front().start_us - sent[0].due_us;
+  EXPECT_GE(late_us, 0);
+  EXPECT_LT(late_us, planning_us / 2) << "planning took " << planning_us << " us";
+}
+
 PaymentAnswer transport_error(const char* error) {
   PaymentAnswer a;
   a.transport_error = error;
