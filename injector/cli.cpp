@@ -74,7 +74,9 @@ struct Common {
 
 struct MatchFlags {
   std::string device;
-  std::vector<std::string> to, from, labels;
+  // --peer and --local name the sides from this host; --to and --from are
+  // their older spellings, kept apart so messages name the flag typed.
+  std::vector<std::string> peer, local, to, from, labels;
   std::string protocol = "any";
   std::string dport, sport;
   std::string direction = "egress";
@@ -174,8 +176,10 @@ std::chrono::milliseconds lifetime_flag(const std::string& text) {
 FaultSpec fault_spec(const MatchFlags& f, const ImpairmentFlags& imp, const std::string& kind) {
   FaultSpec spec;
   spec.device = f.device;
-  spec.match.to = parse_cidrs(f.to, "--to");
-  spec.match.from = parse_cidrs(f.from, "--from");
+  spec.match.to = parse_cidrs(f.peer, "--peer");
+  for (auto& c : parse_cidrs(f.to, "--to")) spec.match.to.push_back(c);
+  spec.match.from = parse_cidrs(f.local, "--local");
+  for (auto& c : parse_cidrs(f.from, "--from")) spec.match.from.push_back(c);
   spec.match.protocol = protocol_from_string(f.protocol);
   spec.match.dport = port_flag(f.dport, "--dport");
   spec.match.sport = port_flag(f.sport, "--sport");
@@ -198,10 +202,26 @@ FaultSpec fault_spec(const MatchFlags& f, const ImpairmentFlags& imp, const std:
   return spec;
 }
 
+// On ingress a user reads --from as the sender, which is the peer; say which
+// side it names before the fault is sent (docs/api.md: from = local).
+void note_from_side(const MatchFlags& f, std::ostream& err) {
+  if (f.from.empty() || f.direction == "egress") return;
+  err << "injector: note: --from names the local side (this host's addresses) in every direction; on " << f.direction
+      << " it matches the packets' destination" << (f.direction == "both" ? " when they arrive" : "")
+      << ", not their sender. To match what a peer sends, use --peer.\n";
+}
+
 void add_match_flags(CLI::App& cmd, MatchFlags& f) {
   cmd.add_option("--dev", f.device, "Device whose traffic is impaired, e.g. eth0")->required();
-  cmd.add_option("--to", f.to, "Remote networks (CIDRs, comma-separated, or @FILE)")->delimiter(',');
-  cmd.add_option("--from", f.from, "Local networks (CIDRs, comma-separated, or @FILE)")->delimiter(',');
+  cmd.add_option("--peer", f.peer,
+                 "Remote networks, whatever the direction: where egress packets go, where ingress packets come "
+                 "from (CIDRs, comma-separated, or @FILE)")
+      ->delimiter(',');
+  cmd.add_option("--local", f.local, "This host's networks, whatever the direction (CIDRs, comma-separated, or @FILE)")
+      ->delimiter(',');
+  cmd.add_option("--to", f.to, "Alias of --peer")->delimiter(',');
+  cmd.add_option("--from", f.from, "Alias of --local: on ingress it names the packets' destination, not their sender")
+      ->delimiter(',');
   cmd.add_option("--proto", f.protocol, "any, tcp, udp or icmp")->capture_default_str();
   cmd.add_option("--dport", f.dport, "Remote port or range, e.g. 443 or 8000-8100 (needs --proto tcp|udp)");
   cmd.add_option("--sport", f.sport, "Local port or range");
@@ -307,6 +327,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     } else if (apply->parsed()) {
       const std::string kind = apply->get_subcommands().front()->get_name();
       const FaultSpec spec = fault_spec(match, imp, kind);
+      note_from_side(match, err);
       rc = call(common, "POST", "/v1/faults", to_json(spec).dump(), answer, err);
       if (rc == kOk) out << (common.output == "json" ? answer.dump(2) : answer.value("id", "")) << std::endl;
       if (rc == kOk && match.hold) {

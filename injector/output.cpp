@@ -27,6 +27,13 @@ std::string joined(const json& list, std::size_t max_items) {
   return s.empty() ? "-" : s;
 }
 
+// One side of a fault's match: `peer`/`local`, or `to`/`from` from a daemon
+// that predates those names.
+json side(const json& match, const char* name, const char* alias) {
+  if (match.contains(name)) return match[name];
+  return match.value(alias, json::array());
+}
+
 std::string labels_text(const json& labels) {
   std::string s;
   for (const auto& [k, v] : labels.items()) s += (s.empty() ? "" : ",") + k + "=" + v.get<std::string>();
@@ -58,7 +65,7 @@ void print_fault_table(const json& faults, std::ostream& out) {
   for (const auto& f : faults) {
     const json& spec = f.at("spec");
     out << std::left << std::setw(16) << f.value("id", "?") << std::setw(10) << spec.value("device", "?")
-        << std::setw(10) << impairment_names(spec) << std::setw(36) << joined(spec.at("match").value("to", json::array()), 2)
+        << std::setw(10) << impairment_names(spec) << std::setw(36) << joined(side(spec.at("match"), "peer", "to"), 2)
         << std::setw(10) << seconds_left(f) << std::setw(10)
         << f.value("counters", json::object()).value("packets_dropped", 0) << std::setw(24) << created_by(f) << " "
         << labels_text(spec.value("labels", json::object())) << "\n";
@@ -97,8 +104,8 @@ void print_fault_detail(const json& f, std::ostream& out) {
       << "kind:       " << impairment_names(spec) << " (" << spec.value("direction", "egress") << ")\n"
       << "impairs:    " << spec.value("impairments", json::object()).dump() << "\n"
       << "device:     " << spec.value("device", "?") << "\n"
-      << "to:         " << joined(match.value("to", json::array()), 8) << "\n"
-      << "from:       " << joined(match.value("from", json::array()), 8) << "\n"
+      << "peer:       " << joined(side(match, "peer", "to"), 8) << "\n"
+      << "local:      " << joined(side(match, "local", "from"), 8) << "\n"
       << "protocol:   " << match.value("protocol", "any") << "\n"
       << "created:    " << f.value("created_at", "?") << "\n"
       << "created by: " << created_by(f) << "\n"

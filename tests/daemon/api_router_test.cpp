@@ -39,7 +39,7 @@ TEST_F(ApiRouterTest, PostValidFaultIs201WithId) {
   EXPECT_EQ(j["state"], "active");
   EXPECT_EQ(j["slot"], 1);
   EXPECT_EQ(j["spec"]["device"], "eth0");
-  EXPECT_EQ(j["spec"]["match"]["to"], json::array({"10.0.0.0/8"}));
+  EXPECT_EQ(j["spec"]["match"]["peer"], json::array({"10.0.0.0/8"}));
   EXPECT_EQ(j["spec"]["lifetime"]["duration_ms"], 60000);
   EXPECT_EQ(j["spec"]["labels"]["drill"], "d1");
   EXPECT_EQ(j["kernel"]["root"], "fa17:0");

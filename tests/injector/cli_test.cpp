@@ -179,7 +179,7 @@ TEST_F(CliEndToEnd, ApplyListGetRevert) {
   ASSERT_FALSE(list.is_discarded()) << r.out;
   ASSERT_EQ(list["faults"].size(), 1u) << r.out;
   EXPECT_EQ(list["faults"][0]["id"], id);
-  EXPECT_EQ(list["faults"][0]["spec"]["match"]["to"], json::array({"10.0.0.0/8", "fd00::/64"}));
+  EXPECT_EQ(list["faults"][0]["spec"]["match"]["peer"], json::array({"10.0.0.0/8", "fd00::/64"}));
   EXPECT_EQ(list["faults"][0]["spec"]["lifetime"]["duration_ms"], 300000);
   EXPECT_EQ(list["faults"][0]["spec"]["labels"]["drill"], "d1");
 
