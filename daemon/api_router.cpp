@@ -267,10 +267,17 @@ http::Response ApiRouter::faults(const http::Request& request) {
     return reply(200, {{"faults", list}});
   }
   if (request.method == "POST") {
-    return reply(201, fault_json(engine_.apply(spec_from_body(request), request.peer.identity())));
+    const FaultSpec spec = spec_from_body(request);
+    return applied(spec, engine_.apply(spec, request.peer.identity()));
   }
   if (request.method == "DELETE") return reply(200, {{"reverted", engine_.revert_labelled(labels)}});
   return method_not_allowed(request.method, "GET, POST, DELETE");
+}
+
+http::Response ApiRouter::applied(const FaultSpec& spec, const Fault& f) const {
+  json answer = fault_json(f);
+  answer["warnings"] = to_json(local_side_warnings(spec, info_.host_addresses()));
+  return reply(201, answer);
 }
 
 // POST /v1/faults/{id}/commit: now, or armed for {"at_unix_us": N} (CLOCK_REALTIME
@@ -316,7 +323,8 @@ http::Response ApiRouter::handle(const http::Request& request) {
     if (path == kFaultsPath) return faults(request);
     if (path == kPreparePath) {
       if (request.method != "POST") return method_not_allowed(request.method, "POST");
-      return reply(201, fault_json(engine_.prepare(spec_from_body(request), request.peer.identity())));
+      const FaultSpec spec = spec_from_body(request);
+      return applied(spec, engine_.prepare(spec, request.peer.identity()));
     }
     if (path.starts_with(std::string(kFaultsPath) + "/") && path.size() > kFaultsPath.size() + 1) {
       const std::string rest = path.substr(kFaultsPath.size() + 1);

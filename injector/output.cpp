@@ -146,6 +146,11 @@ void print_capabilities(const json& caps, std::ostream& out) {
   }
 }
 
+void print_warnings(const json& answer, std::ostream& err) {
+  if (!answer.is_object() || !answer.contains("warnings") || !answer["warnings"].is_array()) return;
+  for (const auto& w : answer["warnings"]) err << "injector: warning: " << w.value("message", w.dump()) << "\n";
+}
+
 std::string describe_error(const json& body, int status) {
   if (!body.is_object() || !body.contains("error")) return "daemon answered HTTP " + std::to_string(status);
   const json& e = body["error"];

@@ -125,5 +125,44 @@ TEST_F(PeerLocal, ApiPeerAndLocalAndTheirV1Aliases) {
   EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
 }
 
+// A local side holding none of a's addresses gets a warning naming --peer,
+// in the API answer and from the CLI (text and JSON); the fault is applied
+// and acts exactly as it says (here: on nothing of a's, so b's packets arrive).
+TEST_F(PeerLocal, LocalSideWithNoAddressHereWarnsAndChangesNothingElse) {
+  const auto local_body = [](const std::string& addr) {
+    return json({{"device", "eth0"}, {"direction", "ingress"}, {"match", {{"local", {addr + "/32"}}}},
+                 {"impairments", {{"cut", json::object()}}}})
+        .dump();
+  };
+  const auto a = api("POST", "/v1/faults", local_body(ThreeSiteLab::v4('b')));
+  ASSERT_EQ(a.status, 201) << a.body.dump();
+  ASSERT_EQ(a.body["warnings"].size(), 1u) << a.body.dump();
+  EXPECT_EQ(a.body["warnings"][0]["code"], "local_matches_no_address");
+  EXPECT_NE(a.body["warnings"][0].value("message", "").find("--peer"), std::string::npos) << a.body.dump();
+  EXPECT_EQ(api("GET", "/v1/faults").body["faults"].size(), 1u);
+  EXPECT_EQ(udp('b', 'a', false, kCount), kCount);
+  revert_all();
+
+  const auto ours = api("POST", "/v1/faults", local_body(ThreeSiteLab::v4('a')));
+  ASSERT_EQ(ours.status, 201) << ours.body.dump();
+  EXPECT_EQ(ours.body["warnings"], json::array()) << "a's own address is the local side: no warning";
+  EXPECT_TRUE(nothing_delivered([&] { return udp('b', 'a', false, kCount); },
+                                [&] { return udp('b', 'a', true, kCount); }, kCount));
+  revert_all();
+
+  const auto text = apply("ingress", {"--local", ThreeSiteLab::v4('b') + "/32"});
+  EXPECT_NE(text.out.find("injector: warning: "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("--peer"), std::string::npos) << text.out;
+  revert_all();
+  const auto as_json = apply("ingress", {"--local", ThreeSiteLab::v4('b') + "/32", "--output", "json"});
+  const auto brace = as_json.out.find('{');
+  ASSERT_NE(brace, std::string::npos) << as_json.out;
+  const json parsed = json::parse(as_json.out.substr(brace, as_json.out.rfind('}') - brace + 1), nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << as_json.out;
+  EXPECT_EQ(parsed["warnings"][0]["code"], "local_matches_no_address") << as_json.out;
+  revert_all();
+  EXPECT_EQ(lab_->tc_snapshot('a'), baseline_);
+}
+
 }  // namespace
 }  // namespace injector::testing
