@@ -37,7 +37,8 @@ constexpr const char* kExitCodes =
     "  8  the host's kernel lacks a feature the fault needs (see `injector capabilities`)\n"
     "  9  the daemon refuses this user (not root nor in its --allow-group) or, over https, our --cert\n"
     "  10 https: the daemon's certificate does not verify against --ca for that host (nothing was sent)\n"
-    "  11 a fleet command failed on some hosts (the others were rolled back) or some host is unreachable\n";
+    "  11 a fleet command failed on some hosts (the others were rolled back), some host is unreachable, or a held\n"
+    "     fault was lost (--hold: reverted by someone else, or no renewal got through for a whole lease)\n";
 
 constexpr const char* kExamples =
     "Examples:\n"
