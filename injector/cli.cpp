@@ -31,7 +31,7 @@ constexpr const char* kExitCodes =
     "  2  bad flags or values, or an invalid playbook (nothing was sent)\n"
     "  3  the daemon could not be reached\n"
     "  4  the daemon rejected the request as invalid\n"
-    "  5  no such fault\n"
+    "  5  no such fault, or no fault of the operation given to `revert --op` on any host\n"
     "  6  conflict: traffic control or an nf_tables table that injectord does not own, or a combination the kernel refuses\n"
     "  7  the daemon failed to apply or revert (kernel error)\n"
     "  8  the host's kernel lacks a feature the fault needs (see `injector capabilities`)\n"

@@ -1,5 +1,6 @@
 #include "injector/fleet/fleet_cli.h"
 
+#include <algorithm>
 #include <ostream>
 
 #include "common/duration.h"
@@ -39,6 +40,11 @@ std::vector<std::string> split_commas(const std::string& text) {
     start = end + 1;
   }
   return out;
+}
+
+bool nothing_reverted(const std::vector<HostResult>& results) {
+  return std::all_of(results.begin(), results.end(),
+                      [](const HostResult& r) { return r.body.value("reverted", json::array()).empty(); });
 }
 
 }  // namespace
@@ -209,7 +215,17 @@ int FleetCommands::run(std::ostream& out, std::ostream& err) {
     return m.show_results(call_each(inv, "GET", "/v1/faults" + query), true, out);
   }
   if (m.all == !m.op.empty()) throw FieldError("revert", "give one of --op ID or --all");
-  return m.show_results(revert_on(all_hosts(inv), m.op), false, out);
+  const auto results = revert_on(all_hosts(inv), m.op);
+  const int rc = m.show_results(results, false, out);
+  if (rc == cli::kOk && !m.op.empty() && nothing_reverted(results)) {
+    // As `fault revert` with an unknown id: a mistyped operation must not
+    // read as success while the real faults stay.
+    err << "injector: error: no host of " << inv.path << " holds a fault of operation " << m.op
+        << "; nothing was reverted (a mistyped id? `injector status --inventory " << inv.path
+        << "` lists the operations in place)\n";
+    return cli::kNotFound;
+  }
+  return rc;
 }
 
 }  // namespace injector::fleet
