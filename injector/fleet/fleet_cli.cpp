@@ -124,14 +124,23 @@ int FleetCommands::Impl::hold(const Plan& plan, const ApplyReport& report, std::
   err << "holding " << plan.operation << " on " << plan.faults.size() << " hosts (lease " << lease.count()
       << " ms); Ctrl-C reverts it everywhere\n";
   const HoldStatus held = hold_plan(plan, report, lease, Steady::now() + left);
+  // Ran to its end: the daemons expire the faults at the same moment, so the
+  // revert finding nothing is the plan working, not a failure.
+  const bool ran_out = !held.stopped_by_signal && held.failures.empty();
+  if (ran_out) wait_until_expired(plan_hosts(plan), plan.operation, std::chrono::seconds(1));
   const auto reverted = revert_on(plan_hosts(plan), plan.operation);
   bool revert_ok = true;
   for (const auto& r : reverted) revert_ok = revert_ok && r.ok();
   if (output != "json") {
-    out << (held.stopped_by_signal ? "interrupted: " : "") << "reverting " << plan.operation << "\n";
-    print_reverted(reverted, out);
+    out << (held.stopped_by_signal ? "interrupted: " : "") << (ran_out ? "time is up: " : "") << "reverting "
+        << plan.operation << "\n";
+    print_reverted(reverted, out, ran_out);
   } else {
-    out << json{{"operation", plan.operation}, {"reverted", results_json(reverted)}}.dump(2) << "\n";
+    out << json{{"operation", plan.operation},
+                {"ended", held.stopped_by_signal ? "interrupted" : ran_out ? "expired" : "lost"},
+                {"reverted", results_json(reverted)}}
+               .dump(2)
+        << "\n";
   }
   for (const auto& f : held.failures) err << "injector: error: " << f.host->name << ": renewal failed: " << f.error << "\n";
   return held.failures.empty() && revert_ok ? cli::kOk : cli::kFleetFailed;

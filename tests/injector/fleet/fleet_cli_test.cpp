@@ -1,5 +1,5 @@
-// Fleet commands against a daemon minus the kernel: what `revert --op` says
-// when there is nothing left to revert.
+// Fleet commands against a daemon minus the kernel: what `revert --op` and a
+// held `link ... --for` say when there is nothing left to revert.
 
 #include <gtest/gtest.h>
 
@@ -63,6 +63,18 @@ TEST_F(FleetCli, RevertOfAnUnknownOperationIsAnError) {
   EXPECT_EQ(active(), 0u);
   const CliResult all = run_cli({"revert", "--inventory", inv, "--all"});
   EXPECT_EQ(all.rc, 0) << "--all with nothing left is not an error: " << all.err;
+}
+
+// At the end of --for the daemons expire the faults themselves; the CLI says
+// so instead of "nothing to revert", which read like a failure.
+TEST_F(FleetCli, HeldLinkThatRunsOutReportsExpiredAsPlanned) {
+  const CliResult r = run_cli({"link", "--inventory", inventory(), "--between", "a:b", "cut", "--for", "1s"});
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("time is up: reverting op-"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  a-1: expired as planned\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  b-1: expired as planned\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("nothing to revert"), std::string::npos) << r.out;
+  EXPECT_EQ(active(), 0u);
 }
 
 }  // namespace
