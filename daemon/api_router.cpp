@@ -20,6 +20,7 @@ constexpr std::string_view kFaultsPath = "/v1/faults";
 constexpr std::string_view kLeaseSuffix = "/lease";  // POST /v1/faults/{id}/lease renews a held fault
 constexpr std::string_view kPreparePath = "/v1/faults/prepare";  // POST: two-phase apply, first phase
 constexpr std::string_view kCommitSuffix = "/commit";  // POST /v1/faults/{id}/commit: second phase
+constexpr std::string_view kDevicesPrefix = "/v1/devices/";  // GET /v1/devices/{name}: does it exist here
 
 // "/v1/faults/ID/SUFFIX" -> "ID"; empty when `rest` (the part after /v1/faults/) does not end so.
 std::string id_before(const std::string& rest, std::string_view suffix) {
@@ -321,6 +322,14 @@ http::Response ApiRouter::handle(const http::Request& request) {
       return path == "/v1/health" ? health() : reply(200, {{"version", kVersion}, {"api", kApiVersion}});
     }
     if (path == kFaultsPath) return faults(request);
+    if (path.starts_with(kDevicesPrefix) && path.size() > kDevicesPrefix.size()) {
+      if (request.method != "GET") return method_not_allowed(request.method, "GET");
+      const std::string name = path.substr(kDevicesPrefix.size());
+      if (!info_.device_exists(name)) {
+        return reply(404, error_json("not_found", "no device '" + name.substr(0, 32) + "' in this daemon's network namespace", "device"));
+      }
+      return reply(200, {{"device", name}, {"exists", true}});
+    }
     if (path == kPreparePath) {
       if (request.method != "POST") return method_not_allowed(request.method, "POST");
       const FaultSpec spec = spec_from_body(request);
@@ -341,7 +350,8 @@ http::Response ApiRouter::handle(const http::Request& request) {
     }
     return reply(404, error_json("not_found", "no such endpoint: " + path, "path",
                                  "/v1/health, /v1/version, /v1/capabilities, /v1/faults, /v1/faults/{id}, "
-                                 "/v1/faults/{id}/lease, /v1/faults/prepare, /v1/faults/{id}/commit"));
+                                 "/v1/faults/{id}/lease, /v1/faults/prepare, /v1/faults/{id}/commit, "
+                                 "/v1/devices/{name}"));
   });
 }
 

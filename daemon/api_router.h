@@ -19,6 +19,7 @@ struct ApiInfo {
   std::string classifier_switch = "not held";
   // This namespace's addresses, for the apply answer's warnings (tests give their own).
   std::function<std::vector<Cidr>()> host_addresses = injector::host_addresses;
+  std::function<bool(const std::string&)> device_exists = injector::device_exists;
 };
 
 class ApiRouter {

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <cstring>
@@ -33,6 +34,10 @@ std::vector<Cidr> host_addresses() {
     out.push_back(c);
   }
   return out;
+}
+
+bool device_exists(const std::string& name) {
+  return !name.empty() && name.size() < IF_NAMESIZE && if_nametoindex(name.c_str()) != 0;
 }
 
 namespace {

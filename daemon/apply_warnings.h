@@ -23,6 +23,10 @@ struct ApplyWarning {
 // getifaddrs: the device's namespace is the daemon's own.
 std::vector<Cidr> host_addresses();
 
+// Whether this network namespace has an interface of that name
+// (GET /v1/devices/{name}, which `injector inventory check` asks).
+bool device_exists(const std::string& name);
+
 // A local side that covers none of `addresses` matches no packet this host
 // sends or receives itself; a router, a Kubernetes node or a host about to
 // take over a moving address may still mean it, so it is only a warning.

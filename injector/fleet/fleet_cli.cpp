@@ -146,8 +146,34 @@ int FleetCommands::Impl::hold(const Plan& plan, const ApplyReport& report, std::
   return held.failures.empty() && revert_ok ? cli::kOk : cli::kFleetFailed;
 }
 
+namespace {
+
+// A host whose daemon answers but has no such device would fail only at
+// partition time; ask each daemon about the host's device now.
+void check_devices(std::vector<HostResult>& results) {
+  std::vector<HostCall> calls;
+  for (const auto& r : results) {
+    if (r.ok()) calls.push_back({r.host, "GET", "/v1/devices/" + r.host->device, {}});
+  }
+  std::size_t i = 0;
+  for (auto& device : call_all(calls)) {
+    while (!results[i].ok()) ++i;
+    HostResult& r = results[i++];
+    if (device.ok()) continue;
+    const auto error = device.body.is_object() ? device.body.value("error", json::object()) : json::object();
+    if (device.status == 404 && error.value("field", "") == "path") continue;  // a daemon from before /v1/devices
+    r.status = 0;
+    r.error = device.status == 404 ? "no device '" + r.host->device + "' on this host (the inventory's device: " +
+                                         "an interface in the daemon's network namespace)"
+                                   : "could not check device '" + r.host->device + "': " + device.error;
+  }
+}
+
+}  // namespace
+
 int FleetCommands::Impl::check_inventory(const Inventory& inv, std::ostream& out) {
-  const auto results = call_each(inv, "GET", "/v1/health");
+  auto results = call_each(inv, "GET", "/v1/health");
+  check_devices(results);
   bool all_ok = true;
   json hosts = json::array();
   for (const auto& r : results) {

@@ -31,12 +31,12 @@ class FleetCli : public injector::testing::ServedDaemon {
     });
   }
   // Two datacenters, one host each, both served by this daemon.
-  std::string inventory() {
+  std::string inventory(const std::string& b_device = "eth0") {
     const std::string path = dir.file("inventory.yaml");
     std::ofstream(path) << "version: 1\ndatacenters:\n  - {name: a, cidrs: [10.98.0.0/16]}\n"
                         << "  - {name: b, cidrs: [10.99.0.0/16]}\nhosts:\n"
                         << "  - {name: a-1, datacenter: a, daemon: \"" << daemon() << "\", device: eth0, addresses: [10.98.0.11]}\n"
-                        << "  - {name: b-1, datacenter: b, daemon: \"" << daemon() << "\", device: eth0, addresses: [10.99.0.11]}\n";
+                        << "  - {name: b-1, datacenter: b, daemon: \"" << daemon() << "\", device: " << b_device << ", addresses: [10.99.0.11]}\n";
     return path;
   }
   std::size_t active() { return engine_list_size(); }
@@ -44,6 +44,13 @@ class FleetCli : public injector::testing::ServedDaemon {
     const CliResult r = fault({"list", "--output", "json"});
     return nlohmann::json::parse(r.out, nullptr, false).value("faults", nlohmann::json::array()).size();
   }
+  // This fixture's daemon has eth0 only (the router's own question, not the test host's).
+  injector::http::Response serve(const injector::http::Request& r) override { return one_device_router.handle(r); }
+  injector::ApiRouter one_device_router{engine, [] {
+    injector::ApiInfo info{1 << 20};
+    info.device_exists = [](const std::string& name) { return name == "eth0"; };
+    return info;
+  }()};
   boost::asio::steady_timer ticker{io};
 };
 
@@ -75,6 +82,17 @@ TEST_F(FleetCli, HeldLinkThatRunsOutReportsExpiredAsPlanned) {
   EXPECT_NE(r.out.find("  b-1: expired as planned\n"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("nothing to revert"), std::string::npos) << r.out;
   EXPECT_EQ(active(), 0u);
+}
+
+// Issue 15: a host naming a device its daemon does not have passed the
+// check and failed only at partition time.
+TEST_F(FleetCli, InventoryCheckAsksEachDaemonForItsDevice) {
+  const CliResult good = run_cli({"inventory", "check", inventory()});
+  EXPECT_EQ(good.rc, 0) << good.out << good.err;
+  const CliResult bad = run_cli({"inventory", "check", inventory("eth7")});
+  EXPECT_EQ(bad.rc, 11) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("a-1 " + daemon() + ": ok"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("b-1 " + daemon() + ": no device 'eth7'"), std::string::npos) << bad.out;
 }
 
 }  // namespace
