@@ -50,6 +50,16 @@ const char* leaf_kind_text(tc::LeafKind k) {
   return "pfifo";
 }
 
+// What carries the fault out, in words: `backend` says "netem" for the whole
+// traffic-control path, but a cut or a bandwidth cap uses no netem at all
+// and works on kernels without it.
+std::string served_by(const Fault& f) {
+  if (f.backend == Backend::delayline) return "delay line (NFQUEUE)";
+  std::string s = "traffic control (";
+  if (f.spec.impairments.bandwidth) s += "HTB rate, ";
+  return s + leaf_kind_text(f.plan.leaf) + " leaf)";
+}
+
 std::string handle_text(std::uint32_t h) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%x:%x", h >> 16, h & 0xffff);
@@ -127,7 +137,7 @@ json ApiRouter::fault_json(const Fault& f) const {
           {"created_at", format_iso8601(f.created_at)}, {"created_by", f.created_by},
           {"expires_at", format_iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
-          {"kernel", kernel}, {"counters", counters}};
+          {"kernel", kernel}, {"counters", counters}, {"served_by", served_by(f)}};
   if (!f.prepared) {
     out["activated_at"] = format_iso8601(f.activated_at);
     out["activated_at_unix_us"] =

@@ -153,7 +153,8 @@ void print_fault_detail(const json& f, std::ostream& out) {
       << "created by: " << created_by(f) << "\n"
       << "expires:    " << f.value("expires_at", "?") << " (in " << seconds_left(f) << ")\n"
       << "labels:     " << labels_text(spec.value("labels", json::object())) << "\n"
-      << "backend:    " << f.value("backend", "netem") << " (asked: " << spec.value("backend", "auto") << ")\n";
+      << "backend:    " << f.value("served_by", f.value("backend", "netem")) << " (asked: "
+      << spec.value("backend", "auto") << ")\n";
   print_kernel_and_counters(f, out);
   out << "excluded:   ";
   const json excluded = f.value("excluded", json::array());

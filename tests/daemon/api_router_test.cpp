@@ -53,6 +53,18 @@ TEST_F(ApiRouterTest, PostValidFaultIs201WithId) {
   EXPECT_EQ(tc.count("install_fault"), 1u);
 }
 
+// Issue 15: a cut said "backend: netem" on a kernel without netem; it names
+// what serves it. (`backend` keeps its v1 value for scripts.)
+TEST_F(ApiRouterTest, ServedByNamesTrafficControlForCutsAndBandwidth) {
+  const json cut = expect(201, "POST", "/v1/faults", kCut);
+  EXPECT_EQ(cut["served_by"], "traffic control (blackhole leaf)") << cut.dump();
+  const json cap = expect(201, "POST", "/v1/faults",
+                          R"({"device": "eth0", "match": {"peer": ["10.1.0.0/16"]},
+                              "impairments": {"bandwidth": {"rate_bps": 1000000}}})");
+  EXPECT_EQ(cap["served_by"], "traffic control (HTB rate, pfifo leaf)") << cap.dump();
+  EXPECT_EQ(cap.dump().find("\"served_by\":\"netem"), std::string::npos);
+}
+
 TEST_F(ApiRouterTest, MalformedJsonIs400) {
   for (const char* body : {"{not json", "", "{\"device\": \"eth0\",}"}) {
     const json j = expect(400, "POST", "/v1/faults", body);

@@ -248,7 +248,7 @@ TEST_F(CliEndToEnd, BackendFlagReachesTheDaemon) {
   EXPECT_EQ(j.value("backend", ""), "netem") << r.out;
   EXPECT_EQ(j["spec"].value("backend", ""), "netem") << r.out;
   r = fault({"get", j.value("id", "")});
-  EXPECT_NE(r.out.find("backend:    netem (asked: netem)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("backend:    traffic control (netem leaf) (asked: netem)"), std::string::npos) << r.out;
   // This daemon has no delay line: asking for it is refused, naming what is missing.
   r = invoke({"fault", "apply", "--daemon", daemon(), "delay", "--delay", "10ms", "--dev", "eth0", "--to",
               "10.1.0.0/16", "--backend", "delayline"});
