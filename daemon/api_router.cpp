@@ -287,7 +287,9 @@ http::Response ApiRouter::faults(const http::Request& request) {
 
 http::Response ApiRouter::applied(const FaultSpec& spec, const Fault& f) const {
   json answer = fault_json(f);
-  answer["warnings"] = to_json(local_side_warnings(spec, info_.host_addresses()));
+  auto warnings = local_side_warnings(spec, info_.host_addresses());
+  for (auto& w : overlap_warnings(f, engine_.list())) warnings.push_back(std::move(w));
+  answer["warnings"] = to_json(warnings);
   return reply(201, answer);
 }
 

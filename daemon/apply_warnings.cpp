@@ -7,6 +7,9 @@
 
 #include <cstring>
 #include <memory>
+#include <utility>
+
+#include "common/impairments_json.h"
 
 namespace injector {
 
@@ -71,9 +74,80 @@ std::vector<ApplyWarning> local_side_warnings(const FaultSpec& spec, const std::
   return {{"local_matches_no_address", "match.local", what}};
 }
 
+namespace {
+
+// An empty list is a wildcard; otherwise two networks of one family nest.
+bool cidrs_meet(const std::vector<Cidr>& a, const std::vector<Cidr>& b) {
+  if (a.empty() || b.empty()) return true;
+  for (const auto& x : a) {
+    for (const auto& y : b) {
+      if (x.family == y.family && (x.contains(y) || y.contains(x))) return true;
+    }
+  }
+  return false;
+}
+
+bool ports_meet(const std::optional<PortRange>& a, const std::optional<PortRange>& b) {
+  return !a || !b || (a->first <= b->last && b->first <= a->last);
+}
+
+bool may_share_packets(const FaultSpec& a, const FaultSpec& b) {
+  if (a.device != b.device) return false;
+  const bool sides = a.direction == b.direction || a.direction == Direction::both || b.direction == Direction::both;
+  const bool proto = a.match.protocol == Protocol::any || b.match.protocol == Protocol::any ||
+                     a.match.protocol == b.match.protocol;
+  return sides && proto && cidrs_meet(a.match.to, b.match.to) && cidrs_meet(a.match.from, b.match.from) &&
+         ports_meet(a.match.dport, b.match.dport) && ports_meet(a.match.sport, b.match.sport);
+}
+
+std::string kinds(const FaultSpec& s) {
+  std::string k;
+  const nlohmann::json imp = to_json(s.impairments);
+  for (const auto& [name, v] : imp.items()) k += (k.empty() ? "" : "+") + name;
+  return k;
+}
+
+// Traffic control asks the slots' filters in priority order (opted-out faults
+// first, then by slot) and the first match wins; the delay line's rules are
+// appended, so the earlier fault's rule takes the packet. Across the two, the
+// packet meets both (nf_tables and the qdisc are different stages).
+std::string who_wins(const Fault& added, const Fault& other) {
+  if (added.backend != other.backend) {
+    return "both act on a packet that both match, one after the other (one is served by the delay line, the other "
+           "by traffic control)";
+  }
+  const Fault* first = &other;
+  if (added.backend != Backend::delayline) {
+    const auto rank = [](const Fault& f) { return std::pair{!f.ahead_of_exclusions(), f.slot}; };
+    if (rank(added) < rank(other)) first = &added;
+  }
+  return "impairments do not stack: a packet that both match gets only " + first->id + "'s (" + kinds(first->spec) +
+         "), whose " + (added.backend == Backend::delayline ? "queue rule" : "filters") + " come first";
+}
+
+}  // namespace
+
+std::vector<ApplyWarning> overlap_warnings(const Fault& added, const std::vector<const Fault*>& faults) {
+  std::vector<ApplyWarning> out;
+  for (const Fault* other : faults) {
+    if (other->id == added.id || !may_share_packets(added.spec, other->spec)) continue;
+    out.push_back({"overlaps_fault", "match",
+                   "may match the same traffic as " + other->id + " (" + kinds(other->spec) + ", " +
+                       std::string(to_string(other->spec.direction)) + " on " + other->spec.device + "): " +
+                       who_wins(added, *other) + ". To change what that traffic gets, update " + other->id +
+                       " in place (PATCH, `injector fault update`) instead",
+                   other->id});
+  }
+  return out;
+}
+
 nlohmann::json to_json(const std::vector<ApplyWarning>& warnings) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& w : warnings) list.push_back({{"code", w.code}, {"field", w.field}, {"message", w.message}});
+  for (const auto& w : warnings) {
+    nlohmann::json j = {{"code", w.code}, {"field", w.field}, {"message", w.message}};
+    if (!w.fault.empty()) j["fault"] = w.fault;
+    list.push_back(j);
+  }
   return list;
 }
 

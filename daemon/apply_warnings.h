@@ -10,6 +10,7 @@
 
 #include "common/cidr.h"
 #include "common/fault_spec.h"
+#include "daemon/fault_engine.h"
 
 namespace injector {
 
@@ -17,6 +18,7 @@ struct ApplyWarning {
   std::string code;     // stable, for scripts: "local_matches_no_address", ...
   std::string field;    // the spec field it is about, e.g. "match.local"
   std::string message;  // what it means for traffic and what to do instead
+  std::string fault;    // the other fault it is about, if any
 };
 
 // Every address of this network namespace (as /32 or /128), read with
@@ -31,6 +33,11 @@ bool device_exists(const std::string& name);
 // sends or receives itself; a router, a Kubernetes node or a host about to
 // take over a moving address may still mean it, so it is only a warning.
 std::vector<ApplyWarning> local_side_warnings(const FaultSpec& spec, const std::vector<Cidr>& addresses);
+
+// One warning per other fault on the same device whose match may take the
+// same packets: impairments do not stack, so it says which fault a packet
+// that both match gets (or that both act in turn, across backends).
+std::vector<ApplyWarning> overlap_warnings(const Fault& added, const std::vector<const Fault*>& faults);
 
 nlohmann::json to_json(const std::vector<ApplyWarning>& warnings);
 

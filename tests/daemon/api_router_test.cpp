@@ -65,6 +65,33 @@ TEST_F(ApiRouterTest, ServedByNamesTrafficControlForCutsAndBandwidth) {
   EXPECT_EQ(cap.dump().find("\"served_by\":\"netem"), std::string::npos);
 }
 
+// Issue 15: a fault on traffic another fault already takes was accepted
+// silently; the answer names the other fault and which one a packet gets.
+TEST_F(ApiRouterTest, OverlappingFaultIsWarnedNamingTheOtherAndTheWinner) {
+  const std::string first = apply_ok();  // a cut of 10.0.0.0/8, slot 1
+  const json cap = expect(201, "POST", "/v1/faults",
+                          R"({"device": "eth0", "match": {"peer": ["10.1.0.0/16"], "protocol": "tcp", "dport": 443},
+                              "impairments": {"bandwidth": {"rate_bps": 1000000}}})");
+  ASSERT_EQ(cap["warnings"].size(), 1u) << cap.dump();
+  const json& w = cap["warnings"][0];
+  EXPECT_EQ(w["code"], "overlaps_fault");
+  EXPECT_EQ(w["fault"], first);
+  const std::string text = w.value("message", "");
+  EXPECT_NE(text.find("gets only " + first + "'s (cut)"), std::string::npos) << text;
+  EXPECT_NE(text.find("update " + first), std::string::npos) << text;
+  // Elsewhere: another network, another port, another device: no warning.
+  for (const char* other : {R"({"device": "eth0", "match": {"peer": ["192.168.0.0/16"]}, "impairments": {"cut": {}}})",
+                            R"({"device": "eth1", "match": {"peer": ["10.0.0.0/8"]}, "impairments": {"cut": {}}})"}) {
+    const json j = expect(201, "POST", "/v1/faults", other);
+    EXPECT_EQ(j["warnings"], json::array()) << other << " -> " << j.dump();
+  }
+  const json port = expect(201, "POST", "/v1/faults",
+                           R"({"device": "eth0", "match": {"peer": ["10.1.0.0/16"], "protocol": "tcp", "dport": 80},
+                               "impairments": {"cut": {}}})");
+  ASSERT_EQ(port["warnings"].size(), 1u) << "port 80 meets the cut of all 10/8, not the cap on 443: " << port.dump();
+  EXPECT_EQ(port["warnings"][0]["fault"], first);
+}
+
 TEST_F(ApiRouterTest, MalformedJsonIs400) {
   for (const char* body : {"{not json", "", "{\"device\": \"eth0\",}"}) {
     const json j = expect(400, "POST", "/v1/faults", body);

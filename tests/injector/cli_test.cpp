@@ -162,7 +162,8 @@ class CliEndToEnd : public injector::testing::ServedDaemon {
   std::string apply_ok(const std::string& to) {
     const CliResult r = invoke(apply_args(daemon(), {"--dev", "eth0", "--to", to, "--for", "5m", "--label", "drill=d1"}));
     EXPECT_EQ(r.rc, 0) << r.err;
-    EXPECT_TRUE(r.err.empty()) << r.err;
+    // Warnings only (these tests' faults overlap on purpose), never an error.
+    EXPECT_EQ(r.err.find("injector: error"), std::string::npos) << r.err;
     EXPECT_FALSE(r.out.empty());
     return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
   }
