@@ -52,15 +52,30 @@ std::optional<PortRange> port_range_from_json(const json* v, const std::string& 
   }
 }
 
+// One side of the match under its name (`peer`, `local`) or its v1 alias
+// (`to`, `from`), which journals and older scripts still send. Errors name the
+// key the client used; giving both names of one side is refused, because
+// which list was meant cannot be guessed.
+std::vector<Cidr> side_from_json(JsonObjectReader& r, const char* name, const char* alias) {
+  const json* named = r.optional(name);
+  const json* aliased = r.optional(alias);
+  if (named && aliased) {
+    throw FieldError(std::string("match.") + alias, std::string("names the same side as match.") + name,
+                     std::string("one of match.") + name + " or match." + alias);
+  }
+  return named ? cidrs_from_json(named, std::string("match.") + name)
+               : cidrs_from_json(aliased, std::string("match.") + alias);
+}
+
 Match match_from_json(const json& j) {
   JsonObjectReader r(j, "match");
   Match m;
-  m.to = cidrs_from_json(r.optional("to"), "match.to");
-  m.from = cidrs_from_json(r.optional("from"), "match.from");
+  m.to = side_from_json(r, "peer", "to");
+  m.from = side_from_json(r, "local", "from");
   if (auto p = r.optional_string("protocol")) m.protocol = protocol_from_string(*p);
   m.dport = port_range_from_json(r.optional("dport"), "match.dport");
   m.sport = port_range_from_json(r.optional("sport"), "match.sport");
-  r.reject_unknown("to, from, protocol, dport, sport");
+  r.reject_unknown("peer, local, protocol, dport, sport (to and from: aliases of peer and local)");
   return m;
 }
 
@@ -100,7 +115,7 @@ FaultSpec fault_spec_from_json(const json& j) {
   FaultSpec spec;
   spec.device = r.string("device");
   const json* match = r.optional("match");
-  if (!match) throw FieldError("match", "is required", "an object with to/from CIDR lists");
+  if (!match) throw FieldError("match", "is required", "an object with peer/local CIDR lists");
   spec.match = match_from_json(*match);
   if (auto d = r.optional_string("direction")) spec.direction = direction_from_string(*d);
   if (auto b = r.optional_string("backend")) spec.backend = backend_from_string(*b);
@@ -120,7 +135,7 @@ json to_json(const FaultSpec& spec) {
     for (const auto& c : list) a.push_back(c.to_string());
     return a;
   };
-  json match = {{"to", cidrs(spec.match.to)}, {"from", cidrs(spec.match.from)},
+  json match = {{"peer", cidrs(spec.match.to)}, {"local", cidrs(spec.match.from)},
                 {"protocol", to_string(spec.match.protocol)}};
   if (spec.match.dport) match["dport"] = to_string(*spec.match.dport);
   if (spec.match.sport) match["sport"] = to_string(*spec.match.sport);

@@ -38,7 +38,7 @@ void validate_targets(const std::vector<Cidr>& list, const std::string& field) {
 void validate_match(const Match& m) {
   if (m.to.empty() && m.from.empty()) {
     throw FieldError("match.to", "no target networks given: a fault must name what it applies to",
-                     "one or more IPv4/IPv6 CIDRs in match.to and/or match.from");
+                     "one or more IPv4/IPv6 CIDRs in match.peer and/or match.local (v1 aliases: to, from)");
   }
   validate_targets(m.to, "match.to");
   validate_targets(m.from, "match.from");

@@ -27,6 +27,12 @@ double scaled(std::string_view text, const std::array<std::pair<std::string_view
   }
   std::string names;
   for (const auto& [name, factor] : units) names += (names.empty() ? "" : ", ") + std::string(name.empty() ? "none" : name);
+  if (unit.empty()) {
+    // "--delay 30": say which units would do, with the number the user typed.
+    std::string examples;
+    for (const auto& [name, factor] : units) examples += (examples.empty() ? "" : ", ") + s + std::string(name);
+    throw std::invalid_argument(std::string(what) + " '" + s + "' has no unit: write it with one, e.g. " + examples);
+  }
   throw std::invalid_argument(std::string(what) + " '" + s + "': unknown unit '" + std::string(unit) + "' (units: " + names + ")");
 }
 

@@ -20,6 +20,7 @@ constexpr std::string_view kFaultsPath = "/v1/faults";
 constexpr std::string_view kLeaseSuffix = "/lease";  // POST /v1/faults/{id}/lease renews a held fault
 constexpr std::string_view kPreparePath = "/v1/faults/prepare";  // POST: two-phase apply, first phase
 constexpr std::string_view kCommitSuffix = "/commit";  // POST /v1/faults/{id}/commit: second phase
+constexpr std::string_view kDevicesPrefix = "/v1/devices/";  // GET /v1/devices/{name}: does it exist here
 
 // "/v1/faults/ID/SUFFIX" -> "ID"; empty when `rest` (the part after /v1/faults/) does not end so.
 std::string id_before(const std::string& rest, std::string_view suffix) {
@@ -47,6 +48,16 @@ const char* leaf_kind_text(tc::LeafKind k) {
     case tc::LeafKind::fifo: break;
   }
   return "pfifo";
+}
+
+// What carries the fault out, in words: `backend` says "netem" for the whole
+// traffic-control path, but a cut or a bandwidth cap uses no netem at all
+// and works on kernels without it.
+std::string served_by(const Fault& f) {
+  if (f.backend == Backend::delayline) return "delay line (NFQUEUE)";
+  std::string s = "traffic control (";
+  if (f.spec.impairments.bandwidth) s += "HTB rate, ";
+  return s + leaf_kind_text(f.plan.leaf) + " leaf)";
 }
 
 std::string handle_text(std::uint32_t h) {
@@ -126,7 +137,7 @@ json ApiRouter::fault_json(const Fault& f) const {
           {"created_at", format_iso8601(f.created_at)}, {"created_by", f.created_by},
           {"expires_at", format_iso8601(f.expires_at)},
           {"expires_in_ms", std::max<std::int64_t>(0, remaining.count())},
-          {"kernel", kernel}, {"counters", counters}};
+          {"kernel", kernel}, {"counters", counters}, {"served_by", served_by(f)}};
   if (!f.prepared) {
     out["activated_at"] = format_iso8601(f.activated_at);
     out["activated_at_unix_us"] =
@@ -267,10 +278,19 @@ http::Response ApiRouter::faults(const http::Request& request) {
     return reply(200, {{"faults", list}});
   }
   if (request.method == "POST") {
-    return reply(201, fault_json(engine_.apply(spec_from_body(request), request.peer.identity())));
+    const FaultSpec spec = spec_from_body(request);
+    return applied(spec, engine_.apply(spec, request.peer.identity()));
   }
   if (request.method == "DELETE") return reply(200, {{"reverted", engine_.revert_labelled(labels)}});
   return method_not_allowed(request.method, "GET, POST, DELETE");
+}
+
+http::Response ApiRouter::applied(const FaultSpec& spec, const Fault& f) const {
+  json answer = fault_json(f);
+  auto warnings = local_side_warnings(spec, info_.host_addresses());
+  for (auto& w : overlap_warnings(f, engine_.list())) warnings.push_back(std::move(w));
+  answer["warnings"] = to_json(warnings);
+  return reply(201, answer);
 }
 
 // POST /v1/faults/{id}/commit: now, or armed for {"at_unix_us": N} (CLOCK_REALTIME
@@ -314,9 +334,18 @@ http::Response ApiRouter::handle(const http::Request& request) {
       return path == "/v1/health" ? health() : reply(200, {{"version", kVersion}, {"api", kApiVersion}});
     }
     if (path == kFaultsPath) return faults(request);
+    if (path.starts_with(kDevicesPrefix) && path.size() > kDevicesPrefix.size()) {
+      if (request.method != "GET") return method_not_allowed(request.method, "GET");
+      const std::string name = path.substr(kDevicesPrefix.size());
+      if (!info_.device_exists(name)) {
+        return reply(404, error_json("not_found", "no device '" + name.substr(0, 32) + "' in this daemon's network namespace", "device"));
+      }
+      return reply(200, {{"device", name}, {"exists", true}});
+    }
     if (path == kPreparePath) {
       if (request.method != "POST") return method_not_allowed(request.method, "POST");
-      return reply(201, fault_json(engine_.prepare(spec_from_body(request), request.peer.identity())));
+      const FaultSpec spec = spec_from_body(request);
+      return applied(spec, engine_.prepare(spec, request.peer.identity()));
     }
     if (path.starts_with(std::string(kFaultsPath) + "/") && path.size() > kFaultsPath.size() + 1) {
       const std::string rest = path.substr(kFaultsPath.size() + 1);
@@ -333,7 +362,8 @@ http::Response ApiRouter::handle(const http::Request& request) {
     }
     return reply(404, error_json("not_found", "no such endpoint: " + path, "path",
                                  "/v1/health, /v1/version, /v1/capabilities, /v1/faults, /v1/faults/{id}, "
-                                 "/v1/faults/{id}/lease, /v1/faults/prepare, /v1/faults/{id}/commit"));
+                                 "/v1/faults/{id}/lease, /v1/faults/prepare, /v1/faults/{id}/commit, "
+                                 "/v1/devices/{name}"));
   });
 }
 

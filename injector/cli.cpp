@@ -11,6 +11,8 @@
 #include "common/impairments_json.h"
 #include "common/field_error.h"
 #include "common/version.h"
+#include "injector/cli_help.h"
+#include "injector/flag_words.h"
 #include "injector/fleet/fleet_cli.h"
 #include "injector/hold.h"
 #include "injector/http_client.h"
@@ -24,47 +26,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kExitCodes =
-    "Exit codes:\n"
-    "  0  success\n"
-    "  1  unexpected failure in the CLI\n"
-    "  2  bad flags or values, or an invalid playbook (nothing was sent)\n"
-    "  3  the daemon could not be reached\n"
-    "  4  the daemon rejected the request as invalid\n"
-    "  5  no such fault\n"
-    "  6  conflict: traffic control or an nf_tables table that injectord does not own, or a combination the kernel refuses\n"
-    "  7  the daemon failed to apply or revert (kernel error)\n"
-    "  8  the host's kernel lacks a feature the fault needs (see `injector capabilities`)\n"
-    "  9  the daemon refuses this user (not root nor in its --allow-group) or, over https, our --cert\n"
-    "  10 https: the daemon's certificate does not verify against --ca for that host (nothing was sent)\n"
-    "  11 a fleet command failed on some hosts (the others were rolled back) or some host is unreachable\n";
-
-constexpr const char* kExamples =
-    "Examples:\n"
-    "  injector fault apply --daemon unix:/run/injector/injectord.sock cut --dev eth0 --to 10.77.2.0/24,fd77:0:2::/64 --for 5m\n"
-    "  injector fault apply cut --dev eth0 --to @sh-networks.txt --label drill=hz-sh\n"
-    "  injector fault apply delay --dev eth0 --to 10.77.3.0/24 --delay 30ms --jitter 5ms --distribution normal\n"
-    "  injector fault apply loss --dev eth0 --to 10.77.3.0/24 --loss 5% --loss-correlation 25%\n"
-    "  injector fault apply loss --dev eth0 --to 10.77.3.0/24 --gemodel 1%,10%,70%,0.1%\n"
-    "  injector fault apply duplicate --dev eth0 --to 10.77.3.0/24 --duplicate 2%\n"
-    "  injector fault apply corrupt --dev eth0 --to 10.77.3.0/24 --corrupt 0.5%\n"
-    "  injector fault apply reorder --dev eth0 --to 10.77.3.0/24 --delay 10ms --reorder 25% --gap 5\n"
-    "  injector fault apply bandwidth --dev eth0 --to 10.77.3.0/24 --rate 10mbit --burst 32kb\n"
-    "  injector fault apply flap --dev eth0 --to 10.77.3.0/24 --period 2s --down 30% --flap-jitter 100ms\n"
-    "  injector fault apply delay --dev eth0 --to 10.77.3.0/24 --proto tcp --dport 443 --delay 50ms --loss 1% --rate 10mbit\n"
-    "  injector fault update f-0123456789ab --delay 200ms\n"
-    "  injector fault list --output json\n"
-    "  injector fault revert f-0123456789ab\n"
-    "  injector fault revert --all\n"
-    "  injector fault list --daemon https://10.0.0.5:8443 --cert me.pem --key me.key --ca daemons-ca.pem\n"
-    "  injector inventory check fleet.yaml\n"
-    "  injector partition --inventory fleet.yaml --isolate hz --dry-run\n"
-    "  injector partition --inventory fleet.yaml --group hz,sh --group sz --for 10m\n"
-    "  injector link --inventory fleet.yaml --between hz:sz delay --delay 30ms --jitter 5ms\n"
-    "  injector status --inventory fleet.yaml; injector revert --inventory fleet.yaml --op op-1a2b3c4d\n"
-    "  injector playbook validate playbooks/fiber-cut-hangzhou.yaml --var hold=30s\n"
-    "  injector playbook plan playbooks/fiber-cut-hangzhou.yaml --inventory fleet.yaml   # timeline and per-host faults, nothing sent\n";
-
 struct Common {
   std::string daemon = "unix:/run/injector/injectord.sock";
   client::TlsFiles tls;  // --cert, --key, --ca: https:// daemons only
@@ -74,7 +35,9 @@ struct Common {
 
 struct MatchFlags {
   std::string device;
-  std::vector<std::string> to, from, labels;
+  // --peer and --local name the sides from this host; --to and --from are
+  // their older spellings, kept apart so messages name the flag typed.
+  std::vector<std::string> peer, local, to, from, labels;
   std::string protocol = "any";
   std::string dport, sport;
   std::string direction = "egress";
@@ -115,7 +78,12 @@ int call(const Common& c, const char* method, const std::string& target, const s
   const auto result = client::http_request(c.endpoint(), method, target, body);
   answer = json::parse(result.body, nullptr, false);
   if (result.status >= 200 && result.status < 300 && !answer.is_discarded()) return kOk;
-  err << "injector: error: " << describe_error(answer, result.status) << "\n";
+  json shown = answer;
+  if (shown.is_object() && shown.contains("error") && shown["error"].is_object() &&
+      shown["error"].contains("field") && shown["error"]["field"].is_string()) {
+    shown["error"]["field"] = flag_for_field(shown["error"]["field"].get<std::string>());
+  }
+  err << "injector: error: " << describe_error(shown, result.status) << "\n";
   return exit_for_status(result.status);
 }
 
@@ -174,8 +142,14 @@ std::chrono::milliseconds lifetime_flag(const std::string& text) {
 FaultSpec fault_spec(const MatchFlags& f, const ImpairmentFlags& imp, const std::string& kind) {
   FaultSpec spec;
   spec.device = f.device;
-  spec.match.to = parse_cidrs(f.to, "--to");
-  spec.match.from = parse_cidrs(f.from, "--from");
+  spec.match.to = parse_cidrs(f.peer, "--peer");
+  for (auto& c : parse_cidrs(f.to, "--to")) spec.match.to.push_back(c);
+  spec.match.from = parse_cidrs(f.local, "--local");
+  for (auto& c : parse_cidrs(f.from, "--from")) spec.match.from.push_back(c);
+  if (spec.match.to.empty() && spec.match.from.empty()) {
+    throw FieldError("--peer", "no target networks given: a fault must name what it applies to",
+                     "--peer and/or --local: CIDRs, comma-separated, or @FILE");
+  }
   spec.match.protocol = protocol_from_string(f.protocol);
   spec.match.dport = port_flag(f.dport, "--dport");
   spec.match.sport = port_flag(f.sport, "--sport");
@@ -198,10 +172,26 @@ FaultSpec fault_spec(const MatchFlags& f, const ImpairmentFlags& imp, const std:
   return spec;
 }
 
+// On ingress a user reads --from as the sender, which is the peer; say which
+// side it names before the fault is sent (docs/api.md: from = local).
+void note_from_side(const MatchFlags& f, std::ostream& err) {
+  if (f.from.empty() || f.direction == "egress") return;
+  err << "injector: note: --from names the local side (this host's addresses) in every direction; on " << f.direction
+      << " it matches the packets' destination" << (f.direction == "both" ? " when they arrive" : "")
+      << ", not their sender. To match what a peer sends, use --peer.\n";
+}
+
 void add_match_flags(CLI::App& cmd, MatchFlags& f) {
   cmd.add_option("--dev", f.device, "Device whose traffic is impaired, e.g. eth0")->required();
-  cmd.add_option("--to", f.to, "Remote networks (CIDRs, comma-separated, or @FILE)")->delimiter(',');
-  cmd.add_option("--from", f.from, "Local networks (CIDRs, comma-separated, or @FILE)")->delimiter(',');
+  cmd.add_option("--peer", f.peer,
+                 "Remote networks, whatever the direction: where egress packets go, where ingress packets come "
+                 "from (CIDRs, comma-separated, or @FILE)")
+      ->delimiter(',');
+  cmd.add_option("--local", f.local, "This host's networks, whatever the direction (CIDRs, comma-separated, or @FILE)")
+      ->delimiter(',');
+  cmd.add_option("--to", f.to, "Alias of --peer")->delimiter(',');
+  cmd.add_option("--from", f.from, "Alias of --local: on ingress it names the packets' destination, not their sender")
+      ->delimiter(',');
   cmd.add_option("--proto", f.protocol, "any, tcp, udp or icmp")->capture_default_str();
   cmd.add_option("--dport", f.dport, "Remote port or range, e.g. 443 or 8000-8100 (needs --proto tcp|udp)");
   cmd.add_option("--sport", f.sport, "Local port or range");
@@ -307,7 +297,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     } else if (apply->parsed()) {
       const std::string kind = apply->get_subcommands().front()->get_name();
       const FaultSpec spec = fault_spec(match, imp, kind);
+      note_from_side(match, err);
       rc = call(common, "POST", "/v1/faults", to_json(spec).dump(), answer, err);
+      if (rc == kOk) print_warnings(answer, err);
       if (rc == kOk) out << (common.output == "json" ? answer.dump(2) : answer.value("id", "")) << std::endl;
       if (rc == kOk && match.hold) {
         rc = hold({common.endpoint(), answer.value("id", ""), spec.lifetime.lease,
@@ -344,16 +336,24 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     }
     return rc;
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0 && explain_unrecognised(app, err)) return kUsage;
     const int code = app.exit(e, out, err);
     return code == 0 ? kOk : kUsage;
   } catch (const FieldError& e) {
-    err << "injector: error: " << e.what() << "\n";
+    // The spec's own checks name API fields; a `fault` user typed flags.
+    if (!fault->parsed()) err << "injector: error: " << e.what() << "\n";
+    else err << "injector: error: " << FieldError(flag_for_field(e.field()), e.message(), e.allowed()).what() << "\n";
     return kUsage;
   } catch (const std::invalid_argument& e) {
     err << "injector: error: " << e.what() << "\n";
     return kUsage;
   } catch (const client::UnreachableError& e) {
     err << "injector: error: " << e.what() << "\n";
+    if (common.daemon == Common{}.daemon) {
+      err << "injector: no --daemon was given and INJECTOR_DAEMON is not set, so the local default was tried; "
+             "is injectord running on this host? Otherwise say which daemon: --daemon unix:/PATH or "
+             "--daemon https://HOST:PORT, or set INJECTOR_DAEMON\n";
+    }
     return kUnreachable;
   } catch (const client::UntrustedDaemonError& e) {
     err << "injector: error: " << e.what() << "\n";

@@ -21,8 +21,10 @@ struct HoldOptions {
 };
 
 // Renews every lease/3 until a signal arrives (then reverts) or the fault is
-// gone. Returns an exit code: 0 when reverted or when its lifetime ended,
-// kNotFound when someone else reverted it or the lease lapsed.
+// gone. Returns an exit code: 0 when reverted or when its lifetime ended;
+// kFleetFailed (11, "a held fault was lost"), saying why, when someone else
+// reverted it, its lease lapsed, or no renewal got through for a whole lease
+// (the daemon stopped, or cannot be reached).
 int hold(const HoldOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace injector::cli

@@ -1,7 +1,10 @@
 #include "injector/output.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace injector::cli {
 namespace {
@@ -21,10 +24,17 @@ std::string joined(const json& list, std::size_t max_items) {
   std::string s;
   std::size_t n = 0;
   for (const auto& item : list) {
-    if (n == max_items) return s + ",… (" + std::to_string(list.size()) + " in all)";
+    if (n == max_items) return s + ",... (" + std::to_string(list.size()) + " in all)";
     s += (n++ ? "," : "") + item.get<std::string>();
   }
   return s.empty() ? "-" : s;
+}
+
+// One side of a fault's match: `peer`/`local`, or `to`/`from` from a daemon
+// that predates those names.
+json side(const json& match, const char* name, const char* alias) {
+  if (match.contains(name)) return match[name];
+  return match.value(alias, json::array());
 }
 
 std::string labels_text(const json& labels) {
@@ -47,22 +57,61 @@ std::string seconds_left(const json& fault) {
 
 }  // namespace
 
+namespace {
+
+// "dport 443", "sport 1000-2000", both, or "-".
+std::string ports_text(const json& match) {
+  std::string s;
+  for (const char* side : {"dport", "sport"}) {
+    if (!match.contains(side)) continue;
+    const json& p = match[side];
+    s += (s.empty() ? "" : " ") + std::string(side) + " " + (p.is_string() ? p.get<std::string>() : p.dump());
+  }
+  return s.empty() ? "-" : s;
+}
+
+// Columns on a terminal: UTF-8 continuation bytes take no column.
+std::size_t display_width(const std::string& s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// Each column as wide as its widest cell plus two spaces, so a long kind
+// (bandwidth+delay+loss) or a long network list never runs into the next one.
+void print_columns(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], display_width(row[i]));
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] + 2 - display_width(row[i]), ' ');
+    }
+    out << line << "\n";
+  }
+}
+
+}  // namespace
+
 void print_fault_table(const json& faults, std::ostream& out) {
   if (faults.empty()) {
     out << "no active faults\n";
     return;
   }
-  out << std::left << std::setw(16) << "ID" << std::setw(10) << "DEVICE" << std::setw(10) << "KIND"
-      << std::setw(36) << "TO" << std::setw(10) << "EXPIRES" << std::setw(10) << "DROPPED" << std::setw(25) << "CREATED BY"
-      << "LABELS\n";
+  std::vector<std::vector<std::string>> rows{{"ID", "DEVICE", "KIND", "DIRECTION", "PEER", "LOCAL", "PROTO", "PORTS",
+                                              "EXPIRES", "DROPPED", "CREATED BY", "LABELS"}};
   for (const auto& f : faults) {
     const json& spec = f.at("spec");
-    out << std::left << std::setw(16) << f.value("id", "?") << std::setw(10) << spec.value("device", "?")
-        << std::setw(10) << impairment_names(spec) << std::setw(36) << joined(spec.at("match").value("to", json::array()), 2)
-        << std::setw(10) << seconds_left(f) << std::setw(10)
-        << f.value("counters", json::object()).value("packets_dropped", 0) << std::setw(24) << created_by(f) << " "
-        << labels_text(spec.value("labels", json::object())) << "\n";
+    const json& match = spec.at("match");
+    rows.push_back({f.value("id", "?"), spec.value("device", "?"), impairment_names(spec),
+                    spec.value("direction", "egress"), joined(side(match, "peer", "to"), 2),
+                    joined(side(match, "local", "from"), 2), match.value("protocol", "any"), ports_text(match),
+                    seconds_left(f), std::to_string(f.value("counters", json::object()).value("packets_dropped", 0)),
+                    created_by(f), labels_text(spec.value("labels", json::object()))});
   }
+  print_columns(rows, out);
 }
 
 namespace {
@@ -97,14 +146,15 @@ void print_fault_detail(const json& f, std::ostream& out) {
       << "kind:       " << impairment_names(spec) << " (" << spec.value("direction", "egress") << ")\n"
       << "impairs:    " << spec.value("impairments", json::object()).dump() << "\n"
       << "device:     " << spec.value("device", "?") << "\n"
-      << "to:         " << joined(match.value("to", json::array()), 8) << "\n"
-      << "from:       " << joined(match.value("from", json::array()), 8) << "\n"
+      << "peer:       " << joined(side(match, "peer", "to"), 8) << "\n"
+      << "local:      " << joined(side(match, "local", "from"), 8) << "\n"
       << "protocol:   " << match.value("protocol", "any") << "\n"
       << "created:    " << f.value("created_at", "?") << "\n"
       << "created by: " << created_by(f) << "\n"
       << "expires:    " << f.value("expires_at", "?") << " (in " << seconds_left(f) << ")\n"
       << "labels:     " << labels_text(spec.value("labels", json::object())) << "\n"
-      << "backend:    " << f.value("backend", "netem") << " (asked: " << spec.value("backend", "auto") << ")\n";
+      << "backend:    " << f.value("served_by", f.value("backend", "netem")) << " (asked: "
+      << spec.value("backend", "auto") << ")\n";
   print_kernel_and_counters(f, out);
   out << "excluded:   ";
   const json excluded = f.value("excluded", json::array());
@@ -137,6 +187,11 @@ void print_capabilities(const json& caps, std::ostream& out) {
   for (const auto& [name, ok] : kinds.items()) {
     out << "  " << std::left << std::setw(16) << name << (ok.get<bool>() ? "yes" : "no (kernel feature missing)") << "\n";
   }
+}
+
+void print_warnings(const json& answer, std::ostream& err) {
+  if (!answer.is_object() || !answer.contains("warnings") || !answer["warnings"].is_array()) return;
+  for (const auto& w : answer["warnings"]) err << "injector: warning: " << w.value("message", w.dump()) << "\n";
 }
 
 std::string describe_error(const json& body, int status) {

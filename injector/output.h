@@ -7,6 +7,9 @@
 
 namespace injector::cli {
 
+// An apply answer's `warnings`, one "injector: warning: ..." line each (on
+// stderr, so stdout keeps only the id or the JSON, which carries them too).
+void print_warnings(const nlohmann::json& answer, std::ostream& err);
 void print_fault_table(const nlohmann::json& faults, std::ostream& out);
 void print_fault_detail(const nlohmann::json& fault, std::ostream& out);
 void print_capabilities(const nlohmann::json& caps, std::ostream& out);

@@ -37,7 +37,7 @@ void read_request(const http::Request& request, AuditRecord& r) {
     if (auto d = body.find("device"); d != body.end() && d->is_string()) r.device = bounded(d->get<std::string>());
     if (auto m = body.find("match"); m != body.end() && m->is_object()) {
       std::size_t n = 0;
-      for (const char* side : {"to", "from"}) {
+      for (const char* side : {"peer", "local", "to", "from"}) {  // to, from: v1 aliases
         if (auto list = m->find(side); list != m->end() && list->is_array()) n += list->size();
       }
       r.targets = n;

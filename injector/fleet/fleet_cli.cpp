@@ -1,5 +1,6 @@
 #include "injector/fleet/fleet_cli.h"
 
+#include <algorithm>
 #include <ostream>
 
 #include "common/duration.h"
@@ -39,6 +40,11 @@ std::vector<std::string> split_commas(const std::string& text) {
     start = end + 1;
   }
   return out;
+}
+
+bool nothing_reverted(const std::vector<HostResult>& results) {
+  return std::all_of(results.begin(), results.end(),
+                      [](const HostResult& r) { return r.body.value("reverted", json::array()).empty(); });
 }
 
 }  // namespace
@@ -118,21 +124,56 @@ int FleetCommands::Impl::hold(const Plan& plan, const ApplyReport& report, std::
   err << "holding " << plan.operation << " on " << plan.faults.size() << " hosts (lease " << lease.count()
       << " ms); Ctrl-C reverts it everywhere\n";
   const HoldStatus held = hold_plan(plan, report, lease, Steady::now() + left);
+  // Ran to its end: the daemons expire the faults at the same moment, so the
+  // revert finding nothing is the plan working, not a failure.
+  const bool ran_out = !held.stopped_by_signal && held.failures.empty();
+  if (ran_out) wait_until_expired(plan_hosts(plan), plan.operation, std::chrono::seconds(1));
   const auto reverted = revert_on(plan_hosts(plan), plan.operation);
   bool revert_ok = true;
   for (const auto& r : reverted) revert_ok = revert_ok && r.ok();
   if (output != "json") {
-    out << (held.stopped_by_signal ? "interrupted: " : "") << "reverting " << plan.operation << "\n";
-    print_reverted(reverted, out);
+    out << (held.stopped_by_signal ? "interrupted: " : "") << (ran_out ? "time is up: " : "") << "reverting "
+        << plan.operation << "\n";
+    print_reverted(reverted, out, ran_out);
   } else {
-    out << json{{"operation", plan.operation}, {"reverted", results_json(reverted)}}.dump(2) << "\n";
+    out << json{{"operation", plan.operation},
+                {"ended", held.stopped_by_signal ? "interrupted" : ran_out ? "expired" : "lost"},
+                {"reverted", results_json(reverted)}}
+               .dump(2)
+        << "\n";
   }
   for (const auto& f : held.failures) err << "injector: error: " << f.host->name << ": renewal failed: " << f.error << "\n";
   return held.failures.empty() && revert_ok ? cli::kOk : cli::kFleetFailed;
 }
 
+namespace {
+
+// A host whose daemon answers but has no such device would fail only at
+// partition time; ask each daemon about the host's device now.
+void check_devices(std::vector<HostResult>& results) {
+  std::vector<HostCall> calls;
+  for (const auto& r : results) {
+    if (r.ok()) calls.push_back({r.host, "GET", "/v1/devices/" + r.host->device, {}});
+  }
+  std::size_t i = 0;
+  for (auto& device : call_all(calls)) {
+    while (!results[i].ok()) ++i;
+    HostResult& r = results[i++];
+    if (device.ok()) continue;
+    const auto error = device.body.is_object() ? device.body.value("error", json::object()) : json::object();
+    if (device.status == 404 && error.value("field", "") == "path") continue;  // a daemon from before /v1/devices
+    r.status = 0;
+    r.error = device.status == 404 ? "no device '" + r.host->device + "' on this host (the inventory's device: " +
+                                         "an interface in the daemon's network namespace)"
+                                   : "could not check device '" + r.host->device + "': " + device.error;
+  }
+}
+
+}  // namespace
+
 int FleetCommands::Impl::check_inventory(const Inventory& inv, std::ostream& out) {
-  const auto results = call_each(inv, "GET", "/v1/health");
+  auto results = call_each(inv, "GET", "/v1/health");
+  check_devices(results);
   bool all_ok = true;
   json hosts = json::array();
   for (const auto& r : results) {
@@ -209,7 +250,17 @@ int FleetCommands::run(std::ostream& out, std::ostream& err) {
     return m.show_results(call_each(inv, "GET", "/v1/faults" + query), true, out);
   }
   if (m.all == !m.op.empty()) throw FieldError("revert", "give one of --op ID or --all");
-  return m.show_results(revert_on(all_hosts(inv), m.op), false, out);
+  const auto results = revert_on(all_hosts(inv), m.op);
+  const int rc = m.show_results(results, false, out);
+  if (rc == cli::kOk && !m.op.empty() && nothing_reverted(results)) {
+    // As `fault revert` with an unknown id: a mistyped operation must not
+    // read as success while the real faults stay.
+    err << "injector: error: no host of " << inv.path << " holds a fault of operation " << m.op
+        << "; nothing was reverted (a mistyped id? `injector status --inventory " << inv.path
+        << "` lists the operations in place)\n";
+    return cli::kNotFound;
+  }
+  return rc;
 }
 
 }  // namespace injector::fleet

@@ -155,7 +155,7 @@ void print_status(const std::vector<HostResult>& results, std::ostream& out) {
       << (results.size() == 1 ? "" : "s") << "\n";
 }
 
-void print_reverted(const std::vector<HostResult>& results, std::ostream& out) {
+void print_reverted(const std::vector<HostResult>& results, std::ostream& out, bool expired) {
   for (const auto& r : results) {
     out << "  " << r.host->name << ": ";
     if (!r.ok()) {
@@ -163,7 +163,8 @@ void print_reverted(const std::vector<HostResult>& results, std::ostream& out) {
       continue;
     }
     const auto reverted = r.body.value("reverted", json::array());
-    out << (reverted.empty() ? "nothing to revert" : "reverted " + reverted.dump()) << "\n";
+    if (!reverted.empty()) out << "reverted " << reverted.dump() << "\n";
+    else out << (expired ? "expired as planned" : "nothing to revert") << "\n";
   }
 }
 

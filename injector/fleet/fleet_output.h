@@ -19,7 +19,9 @@ void print_apply(const Plan& plan, const ApplyReport& report, std::ostream& out)
 // Per-host answers of status (GET /v1/faults) or revert (DELETE).
 nlohmann::json results_json(const std::vector<HostResult>& results);
 void print_status(const std::vector<HostResult>& results, std::ostream& out);
-void print_reverted(const std::vector<HostResult>& results, std::ostream& out);
+// `expired`: the hold ran to its end (--for), so a host with nothing left to
+// revert had ended the fault itself, as planned, rather than lost it.
+void print_reverted(const std::vector<HostResult>& results, std::ostream& out, bool expired = false);
 
 std::string format_time(Clock::time_point t);  // ISO 8601 UTC with microseconds
 

@@ -19,7 +19,9 @@ namespace {
 // finish() refuses keys nobody asked for (they are reserved for later versions).
 class MapReader {
  public:
-  MapReader(const YAML::Node& node, std::string path) : node_(node), path_(std::move(path)) {
+  // `keys`: every field this mapping may hold.
+  MapReader(const YAML::Node& node, std::string path, std::set<std::string> keys)
+      : node_(node), path_(std::move(path)), keys_(std::move(keys)) {
     if (!node_.IsMap()) throw FieldError(path_.empty() ? "inventory" : path_, "expected a mapping of fields");
   }
   std::string at(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
@@ -30,8 +32,18 @@ class MapReader {
   }
   YAML::Node required(const std::string& key) {
     YAML::Node v = optional(key);
-    if (!v || v.IsNull()) throw FieldError(at(key), "is required");
+    if (!v || v.IsNull()) throw FieldError(at(key), "is required" + unknown_keys_here(), "see docs/inventory.md");
     return v;
+  }
+  // A missing required key is often a misspelt one (`cidr:` for `cidrs:`):
+  // name the keys here that nobody asked for yet.
+  std::string unknown_keys_here() const {
+    std::string keys;
+    for (const auto& kv : node_) {
+      const auto k = kv.first.as<std::string>();
+      if (!keys_.contains(k)) keys += (keys.empty() ? "" : ", ") + k;
+    }
+    return keys.empty() ? "" : "; found unknown field(s) " + keys + " here (misspelt?)";
   }
   std::string string(const std::string& key) {
     YAML::Node v = required(key);
@@ -51,14 +63,20 @@ class MapReader {
   void finish() const {
     for (const auto& kv : node_) {
       const auto key = kv.first.as<std::string>();
-      if (!seen_.contains(key)) throw FieldError(at(key), "unknown field", "see docs/inventory.md");
+      if (!seen_.contains(key)) throw FieldError(at(key), "unknown field", allowed_keys() + "; see docs/inventory.md");
     }
   }
 
  private:
   YAML::Node node_;
   std::string path_;
+  std::string allowed_keys() const {
+    std::string s;
+    for (const auto& k : keys_) s += (s.empty() ? "" : ", ") + k;
+    return s;
+  }
   std::set<std::string> seen_;
+  std::set<std::string> keys_;
 };
 
 std::string indexed(const std::string& list, std::size_t i) { return list + "[" + std::to_string(i) + "]"; }
@@ -83,7 +101,7 @@ bool overlaps(const Cidr& a, const Cidr& b) { return a.family == b.family && (a.
 std::optional<TlsClient> tls_field(MapReader& parent, const std::string& key, const std::string& base_dir) {
   YAML::Node node = parent.optional(key);
   if (!node || node.IsNull()) return std::nullopt;
-  MapReader r(node, parent.at(key));
+  MapReader r(node, parent.at(key), {"cert", "key", "ca"});
   auto resolve = [&](const std::string& k) {
     std::filesystem::path p = r.string(k);
     return (p.is_absolute() ? p : std::filesystem::path(base_dir) / p).lexically_normal().string();
@@ -94,7 +112,7 @@ std::optional<TlsClient> tls_field(MapReader& parent, const std::string& key, co
 }
 
 Datacenter read_datacenter(const YAML::Node& node, const std::string& path) {
-  MapReader r(node, path);
+  MapReader r(node, path, {"name", "cidrs"});
   Datacenter dc;
   dc.name = r.string("name");
   check_name(r.at("name"), dc.name);
@@ -106,7 +124,7 @@ Datacenter read_datacenter(const YAML::Node& node, const std::string& path) {
 }
 
 Host read_host(const YAML::Node& node, const std::string& path, const std::string& base_dir) {
-  MapReader r(node, path);
+  MapReader r(node, path, {"name", "datacenter", "daemon", "device", "addresses", "netns", "tls"});
   Host h;
   h.name = r.string("name");
   check_name(r.at("name"), h.name);
@@ -148,7 +166,7 @@ void check_service_url(const std::string& field, const std::string& url) {
 }
 
 Service read_service(const YAML::Node& node, const std::string& path) {
-  MapReader r(node, path);
+  MapReader r(node, path, {"name", "kind", "url", "host"});
   Service s;
   s.name = r.string("name");
   check_name(r.at("name"), s.name);
@@ -268,7 +286,7 @@ Inventory parse_inventory(std::string_view yaml, const std::string& base_dir) {
   } catch (const YAML::Exception& e) {
     throw FieldError("inventory", std::string("not valid YAML: ") + e.what());
   }
-  MapReader r(root, "");
+  MapReader r(root, "", {"version", "tls", "datacenters", "hosts", "services"});
   const std::string version = r.string("version");
   if (version != "1" && version != "2") throw FieldError("version", "unknown format version '" + version + "'", "1 or 2");
   Inventory inv;

@@ -118,6 +118,22 @@ std::vector<HostResult> revert_on(const std::vector<const Host*>& hosts, const s
   return call_all(calls, options);
 }
 
+bool wait_until_expired(const std::vector<const Host*>& hosts, const std::string& operation,
+                        std::chrono::milliseconds timeout, const CallOptions& options) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  std::vector<HostCall> calls;
+  for (const Host* h : hosts) calls.push_back({h, "GET", "/v1/faults" + operation_query(operation), {}});
+  for (;;) {
+    const auto results = call_all(calls, options);
+    const bool none = std::all_of(results.begin(), results.end(), [](const HostResult& r) {
+      return r.ok() && r.body.value("faults", nlohmann::json::array()).empty();
+    });
+    if (none) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 HoldStatus hold_plan(const Plan& plan, const ApplyReport& report, std::chrono::milliseconds lease,
                      std::chrono::steady_clock::time_point until, const CallOptions& options) {
   using Steady = std::chrono::steady_clock;

@@ -36,6 +36,11 @@ std::optional<Clock::time_point> activated_at(const HostResult& commit);
 // DELETE of the operation's faults (or every fault, op empty) on `hosts`.
 std::vector<HostResult> revert_on(const std::vector<const Host*>& hosts, const std::string& operation,
                                   const CallOptions& options = {});
+// Polls the operation's faults on `hosts` until none is listed anywhere or
+// `timeout` has passed; true when none is left. At the end of --for the
+// daemons end the faults themselves, a few milliseconds after the CLI's clock.
+bool wait_until_expired(const std::vector<const Host*>& hosts, const std::string& operation,
+                        std::chrono::milliseconds timeout, const CallOptions& options = {});
 std::vector<const Host*> all_hosts(const Inventory& inv);
 std::vector<const Host*> plan_hosts(const Plan& plan);
 

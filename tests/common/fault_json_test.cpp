@@ -74,8 +74,10 @@ TEST(FaultJson, RoundTrip) {
   s.lifetime.duration = 90s;
   s.labels = {{"drill", "game-day"}, {"team", "net"}};
   const json j = injector::to_json(s);
-  EXPECT_EQ(j["match"]["to"][1], "fd77:0:2::/64");
-  EXPECT_EQ(j["match"]["to"][2], "192.168.1.1/32");
+  EXPECT_EQ(j["match"]["peer"][1], "fd77:0:2::/64");
+  EXPECT_EQ(j["match"]["peer"][2], "192.168.1.1/32");
+  EXPECT_EQ(j["match"]["local"][0], "172.16.0.0/12");
+  EXPECT_FALSE(j["match"].contains("to")) << "answers use the names that say which side";
   EXPECT_EQ(j["lifetime"]["duration_ms"], 90000);
   EXPECT_EQ(j["impairments"], json::parse(R"({"cut": {}})"));
   EXPECT_EQ(j["direction"], "egress");
@@ -84,6 +86,25 @@ TEST(FaultJson, RoundTrip) {
   // Ports too, although validate() refuses them for now.
   s.match.dport = injector::PortRange{443, 443};
   EXPECT_EQ(injector::fault_spec_from_json(injector::to_json(s)), s);
+}
+
+// peer/local name the sides; to/from are v1's spellings of the same sides, so
+// journals and scripts written before keep their meaning.
+TEST(FaultJson, PeerAndLocalAreToAndFromUnderTheirNames) {
+  const json old_names = json::parse(R"({"device": "eth0", "match": {"to": ["10.1.0.0/16"], "from": ["10.2.0.0/16"]},
+                                        "direction": "ingress", "impairments": {"cut": {}}})");
+  json new_names = old_names;
+  new_names["match"] = {{"peer", {"10.1.0.0/16"}}, {"local", {"10.2.0.0/16"}}};
+  const FaultSpec a = injector::fault_spec_from_json(old_names);
+  EXPECT_EQ(a, injector::fault_spec_from_json(new_names));
+  EXPECT_EQ(a.match.to, std::vector<Cidr>{Cidr::parse("10.1.0.0/16")});
+  EXPECT_EQ(a.match.from, std::vector<Cidr>{Cidr::parse("10.2.0.0/16")});
+  // Errors name the key the client sent.
+  EXPECT_EQ(decode_error_field(with(new_names, "/match/peer/0"_json_pointer, "10.1.0.300")), "match.peer[0]");
+  EXPECT_EQ(decode_error_field(with(new_names, "/match/local"_json_pointer, "x")), "match.local");
+  // Both names of one side: which list was meant cannot be guessed.
+  EXPECT_EQ(decode_error_field(with(new_names, "/match/to"_json_pointer, {"10.3.0.0/16"})), "match.to");
+  EXPECT_EQ(decode_error_field(with(new_names, "/match/from"_json_pointer, {"10.3.0.0/16"})), "match.from");
 }
 
 TEST(FaultJson, UnknownTopLevelFieldRejected) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -159,6 +160,34 @@ TEST(PortRange, ValidationNeedsTcpOrUdpAndOrder) {
   EXPECT_EQ(port_field(Protocol::icmp, {443, 443}), "match.dport");
   EXPECT_EQ(port_field(Protocol::tcp, {9, 8}), "match.dport");
   EXPECT_EQ(port_field(Protocol::tcp, {443, 443}, PortRange{9, 8}), "match.sport");
+}
+
+}  // namespace
+
+namespace {
+
+std::string message_of(const std::function<void()>& parse) {
+  try {
+    parse();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// Issue 15: `--delay 30` said "unknown unit ''"; it now says the unit is
+// missing and shows the number with each unit that would do.
+TEST(Units, ANumberWithoutAUnitSaysSoWithExamples) {
+  const std::string delay = message_of([] { parse_micros("30"); });
+  EXPECT_NE(delay.find("'30' has no unit"), std::string::npos) << delay;
+  EXPECT_NE(delay.find("30ms"), std::string::npos) << delay;
+  EXPECT_EQ(delay.find("unknown unit ''"), std::string::npos) << delay;
+  const std::string rate = message_of([] { injector::parse_rate_bps("10"); });
+  EXPECT_NE(rate.find("has no unit"), std::string::npos) << rate;
+  EXPECT_NE(rate.find("10mbit"), std::string::npos) << rate;
+  // A wrong unit is still named as such.
+  const std::string wrong = message_of([] { parse_micros("30min"); });
+  EXPECT_NE(wrong.find("unknown unit 'min'"), std::string::npos) << wrong;
 }
 
 }  // namespace

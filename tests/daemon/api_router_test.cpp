@@ -39,7 +39,7 @@ TEST_F(ApiRouterTest, PostValidFaultIs201WithId) {
   EXPECT_EQ(j["state"], "active");
   EXPECT_EQ(j["slot"], 1);
   EXPECT_EQ(j["spec"]["device"], "eth0");
-  EXPECT_EQ(j["spec"]["match"]["to"], json::array({"10.0.0.0/8"}));
+  EXPECT_EQ(j["spec"]["match"]["peer"], json::array({"10.0.0.0/8"}));
   EXPECT_EQ(j["spec"]["lifetime"]["duration_ms"], 60000);
   EXPECT_EQ(j["spec"]["labels"]["drill"], "d1");
   EXPECT_EQ(j["kernel"]["root"], "fa17:0");
@@ -51,6 +51,45 @@ TEST_F(ApiRouterTest, PostValidFaultIs201WithId) {
   EXPECT_LE(j["expires_in_ms"].get<std::int64_t>(), 60000);
   EXPECT_TRUE(j["created_at"].get<std::string>().ends_with("Z"));
   EXPECT_EQ(tc.count("install_fault"), 1u);
+}
+
+// Issue 15: a cut said "backend: netem" on a kernel without netem; it names
+// what serves it. (`backend` keeps its v1 value for scripts.)
+TEST_F(ApiRouterTest, ServedByNamesTrafficControlForCutsAndBandwidth) {
+  const json cut = expect(201, "POST", "/v1/faults", kCut);
+  EXPECT_EQ(cut["served_by"], "traffic control (blackhole leaf)") << cut.dump();
+  const json cap = expect(201, "POST", "/v1/faults",
+                          R"({"device": "eth0", "match": {"peer": ["10.1.0.0/16"]},
+                              "impairments": {"bandwidth": {"rate_bps": 1000000}}})");
+  EXPECT_EQ(cap["served_by"], "traffic control (HTB rate, pfifo leaf)") << cap.dump();
+  EXPECT_EQ(cap.dump().find("\"served_by\":\"netem"), std::string::npos);
+}
+
+// Issue 15: a fault on traffic another fault already takes was accepted
+// silently; the answer names the other fault and which one a packet gets.
+TEST_F(ApiRouterTest, OverlappingFaultIsWarnedNamingTheOtherAndTheWinner) {
+  const std::string first = apply_ok();  // a cut of 10.0.0.0/8, slot 1
+  const json cap = expect(201, "POST", "/v1/faults",
+                          R"({"device": "eth0", "match": {"peer": ["10.1.0.0/16"], "protocol": "tcp", "dport": 443},
+                              "impairments": {"bandwidth": {"rate_bps": 1000000}}})");
+  ASSERT_EQ(cap["warnings"].size(), 1u) << cap.dump();
+  const json& w = cap["warnings"][0];
+  EXPECT_EQ(w["code"], "overlaps_fault");
+  EXPECT_EQ(w["fault"], first);
+  const std::string text = w.value("message", "");
+  EXPECT_NE(text.find("gets only " + first + "'s (cut)"), std::string::npos) << text;
+  EXPECT_NE(text.find("update " + first), std::string::npos) << text;
+  // Elsewhere: another network, another port, another device: no warning.
+  for (const char* other : {R"({"device": "eth0", "match": {"peer": ["192.168.0.0/16"]}, "impairments": {"cut": {}}})",
+                            R"({"device": "eth1", "match": {"peer": ["10.0.0.0/8"]}, "impairments": {"cut": {}}})"}) {
+    const json j = expect(201, "POST", "/v1/faults", other);
+    EXPECT_EQ(j["warnings"], json::array()) << other << " -> " << j.dump();
+  }
+  const json port = expect(201, "POST", "/v1/faults",
+                           R"({"device": "eth0", "match": {"peer": ["10.1.0.0/16"], "protocol": "tcp", "dport": 80},
+                               "impairments": {"cut": {}}})");
+  ASSERT_EQ(port["warnings"].size(), 1u) << "port 80 meets the cut of all 10/8, not the cap on 443: " << port.dump();
+  EXPECT_EQ(port["warnings"][0]["fault"], first);
 }
 
 TEST_F(ApiRouterTest, MalformedJsonIs400) {

@@ -64,7 +64,7 @@ TEST_F(ApiRouterUpdateTest, PatchIs200WithTheNewSpec) {
   EXPECT_EQ(j["spec"]["impairments"]["delay"]["time_us"], 200000);
   EXPECT_EQ(j["spec"]["impairments"]["loss"]["percent"], 1.0);
   EXPECT_EQ(j["spec"]["device"], "eth0");
-  EXPECT_EQ(j["spec"]["match"]["to"], json::array({"10.0.0.0/8"}));
+  EXPECT_EQ(j["spec"]["match"]["peer"], json::array({"10.0.0.0/8"}));
   EXPECT_EQ(j["spec"]["lifetime"]["duration_ms"], 60000);
   EXPECT_EQ(j["expires_in_ms"], 60000);  // not restarted, and the fake clock has not moved
   EXPECT_EQ(tc.count("change_fault"), 1u);

@@ -180,3 +180,27 @@ TEST(InventoryServices, RefusesABadServiceNamingTheFieldAndWhatIsAllowed) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue 15: `cidr:` for `cidrs:` said only "cidrs is required"; the message
+// now names the unknown key found in its place.
+TEST(Inventory, MissingRequiredFieldNamesTheMisspeltKey) {
+  try {
+    parse_inventory(replaced_once(kLab, "    cidrs: [10.77.2.0/24]", "    cidr: [10.77.2.0/24]"));
+    FAIL() << "accepted an inventory without cidrs";
+  } catch (const FieldError& e) {
+    EXPECT_EQ(e.field(), "datacenters[1].cidrs");
+    EXPECT_NE(e.message().find("unknown field(s) cidr"), std::string::npos) << e.what();
+  }
+  try {
+    parse_inventory(replaced_once(kLab, "    device: eth0\n    addresses: [10.77.2.11]", "    dev: eth0\n    addresses: [10.77.2.11]"));
+    FAIL() << "accepted a host without device";
+  } catch (const FieldError& e) {
+    EXPECT_EQ(e.field(), "hosts[1].device");
+    EXPECT_NE(e.message().find("unknown field(s) dev "), std::string::npos) << e.what();
+    EXPECT_EQ(e.message().find("addresses"), std::string::npos) << "a valid key read later is not unknown: " << e.what();
+  }
+}
+
+}  // namespace
