@@ -71,7 +71,7 @@ std::vector<ApplyWarning> local_side_warnings(const FaultSpec& spec, const std::
       ". The local side names this host in every direction; to match a remote host or network (on ingress: the "
       "sender), use match.peer (--peer). Applied anyway: a router, or a host about to take over a moving address, may "
       "mean it";
-  return {{"local_matches_no_address", "match.local", what}};
+  return {{"local_matches_no_address", "match.local", what, ""}};
 }
 
 namespace {
