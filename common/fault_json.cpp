@@ -149,6 +149,16 @@ json to_json(const FaultSpec& spec) {
           {"control_path", to_string(spec.control_path)}};
 }
 
+json to_request_json(const FaultSpec& spec) {
+  json j = to_json(spec);
+  json& match = j["match"];
+  match["to"] = std::move(match["peer"]);
+  match["from"] = std::move(match["local"]);
+  match.erase("peer");
+  match.erase("local");
+  return j;
+}
+
 json error_json(std::string_view code, const std::string& message, const std::string& field,
                 const std::string& allowed) {
   json e = {{"code", code}, {"message", message}};

@@ -12,6 +12,11 @@
 namespace injector {
 
 nlohmann::json to_json(const FaultSpec& spec);
+// What a client sends: the same, with the match's sides under their v1 names
+// (`to` for peer, `from` for local), which every v1 daemon reads, those from
+// before `peer`/`local` included, so a fleet can upgrade its CLIs and its
+// daemons in either order.
+nlohmann::json to_request_json(const FaultSpec& spec);
 FaultSpec fault_spec_from_json(const nlohmann::json& j);  // throws FieldError; does not call validate()
 
 // {"error": {"code": ..., "field": ..., "message": ..., "allowed": ...}}: the

@@ -298,7 +298,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       const std::string kind = apply->get_subcommands().front()->get_name();
       const FaultSpec spec = fault_spec(match, imp, kind);
       note_from_side(match, err);
-      rc = call(common, "POST", "/v1/faults", to_json(spec).dump(), answer, err);
+      rc = call(common, "POST", "/v1/faults", to_request_json(spec).dump(), answer, err);
       if (rc == kOk) print_warnings(answer, err);
       if (rc == kOk) out << (common.output == "json" ? answer.dump(2) : answer.value("id", "")) << std::endl;
       if (rc == kOk && match.hold) {

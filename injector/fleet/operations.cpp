@@ -101,7 +101,7 @@ std::vector<HostResult> commit_together(const Plan& plan, const std::vector<Host
 
 ApplyReport apply_plan(const Plan& plan, const CallOptions& options) {
   std::vector<HostCall> prepares;
-  for (const auto& f : plan.faults) prepares.push_back({f.host, "POST", "/v1/faults/prepare", to_json(f.spec).dump()});
+  for (const auto& f : plan.faults) prepares.push_back({f.host, "POST", "/v1/faults/prepare", to_request_json(f.spec).dump()});
   ApplyReport report;
   report.prepared = call_all(prepares, options);
   if (all_ok(report.prepared)) report.applied = commit_together(plan, report.prepared, report, options);

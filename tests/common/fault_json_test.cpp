@@ -88,6 +88,23 @@ TEST(FaultJson, RoundTrip) {
   EXPECT_EQ(injector::fault_spec_from_json(injector::to_json(s)), s);
 }
 
+// What a CLI sends names the sides `to`/`from`, which daemons from before
+// `peer`/`local` also read (they refuse unknown fields), and decodes to the
+// same spec: mixed versions in a fleet keep working during an upgrade.
+TEST(FaultJson, ARequestUsesTheNamesEveryV1DaemonReads) {
+  FaultSpec s = valid_spec();
+  s.match.to = {Cidr::parse("10.0.0.0/8")};
+  s.match.from = {Cidr::parse("172.16.0.0/12")};
+  s.direction = Direction::ingress;
+  const json j = injector::to_request_json(s);
+  EXPECT_EQ(j["match"]["to"][0], "10.0.0.0/8");
+  EXPECT_EQ(j["match"]["from"][0], "172.16.0.0/12");
+  EXPECT_FALSE(j["match"].contains("peer"));
+  EXPECT_FALSE(j["match"].contains("local"));
+  EXPECT_EQ(injector::fault_spec_from_json(j), s);
+  EXPECT_EQ(injector::fault_spec_from_json(json::parse(j.dump())), s);
+}
+
 // peer/local name the sides; to/from are v1's spellings of the same sides, so
 // journals and scripts written before keep their meaning.
 TEST(FaultJson, PeerAndLocalAreToAndFromUnderTheirNames) {
