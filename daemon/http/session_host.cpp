@@ -43,7 +43,7 @@ void SessionHost::refused(Refusal why, const std::string& source) {
     spdlog::warn("{}: refused a connection from {}: {} (pending {}/{}, from it {}/{}, authenticated {}/{}){}", name,
                  source, to_string(why), caps.pending(), l.max_pending, caps.pending_from(source),
                  l.max_pending_per_source, caps.authenticated(), l.max_authenticated,
-                 suppressed_suffix(*left_out, log_limiter_.interval()));
+                 suppressed_suffix(*left_out));
   }
 }
 
@@ -53,7 +53,7 @@ void SessionHost::timed_out(const std::string& source) {
   if (const auto left_out = may_log(key)) {
     spdlog::warn("{}: closed a connection from {}: {} within the handshake timeout ({} ms){}", name, source,
                  name == "tls" ? "no TLS handshake completed" : "no request head arrived",
-                 caps.limits().handshake_timeout.count(), suppressed_suffix(*left_out, log_limiter_.interval()));
+                 caps.limits().handshake_timeout.count(), suppressed_suffix(*left_out));
   }
 }
 
@@ -72,8 +72,7 @@ void SessionHost::arm_summary() {
     if (ec) return;  // cancelled at stop (the host may be going away): touch nothing
     summary_armed_ = false;
     for (const auto& [key, n] : log_limiter_.take_overdue(LogLimiter::Clock::now())) {
-      spdlog::warn("{}: {} more in the last {} ms, not logged one by one", key, n,
-                   std::chrono::duration_cast<std::chrono::milliseconds>(log_limiter_.interval()).count());
+      spdlog::warn("{}: {} more since the last line, not logged one by one", key, n);
     }
     if (log_limiter_.has_suppressed()) return arm_summary();
     // The flood is over: hand the heap's free pages back to the system, so

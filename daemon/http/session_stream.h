@@ -130,10 +130,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       ++host_->stats->handshake_failures;
       const std::string reason = ec ? handshake_failure(ec, ssl) : "no verified client certificate";
       // Anyone can fail a handshake at will: the log and the audit hear of
-      // the first each second, and how many more there were.
+      // a few, then one a second, and how many more there were.
       const auto left_out = host_->may_log("refused TLS handshakes");
       if (left_out && host_->on_refused) {
-        host_->on_refused(tcp_->remote, reason + suppressed_suffix(*left_out, std::chrono::seconds(1)));
+        host_->on_refused(tcp_->remote, reason + suppressed_suffix(*left_out));
       }
       return close();
     }
