@@ -139,7 +139,10 @@ FloodResult run_flood(const FloodOptions& options, const std::atomic<bool>& stop
     lim.rlim_cur = lim.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &lim);
   }
-  Flood flood(options);
+  FloodOptions o = options;
+  const long room = static_cast<long>(lim.rlim_cur) - 1000;  // the legitimate client's share
+  if (room > 0 && o.max_open > room) o.max_open = static_cast<int>(room);
+  Flood flood(o);
   return flood.run(stop);
 }
 

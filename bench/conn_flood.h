@@ -17,7 +17,8 @@ struct FloodOptions {
   std::uint16_t port = 0;
   int rate = 10'000;  // attempts per second
   double seconds = 30;
-  int max_open = 30'000;  // our descriptors in flight; above it an attempt is skipped and counted
+  int max_open = 10'000;  // our descriptors in flight (under RLIMIT_NOFILE, with room for the
+                          // legitimate client in the same process); above it an attempt is skipped and counted
 };
 
 struct FloodResult {

@@ -91,13 +91,15 @@ void serve_unix(const std::shared_ptr<SessionHost>& host, Local::socket socket) 
 
 void serve_tls(const std::shared_ptr<SessionHost>& host, Tcp::socket socket, net::ssl::context& context) {
   ErrorCode local_ec, remote_ec;
-  const auto local = socket.local_endpoint(local_ec);
   const auto remote = socket.remote_endpoint(remote_ec);
-  if (local_ec || remote_ec) return;  // the client is already gone
+  if (remote_ec) return;  // the client is already gone
   const auto deadline = Clock::now() + host->caps.limits().handshake_timeout;
-  TcpConnection tcp{address_of(local), address_of(remote)};
-  auto slot = admit(host, socket, tcp.remote.address);
+  // Refused before anything else is asked of the kernel: a flood is mostly refusals.
+  auto slot = admit(host, socket, remote.address().to_string());
   if (!slot) return;
+  const auto local = socket.local_endpoint(local_ec);
+  if (local_ec) return;
+  TcpConnection tcp{address_of(local), address_of(remote)};
   std::make_shared<FirstByteWait>(host, std::move(socket), context, std::move(tcp), std::move(*slot), deadline)->start();
 }
 

@@ -117,6 +117,8 @@ struct Listener : SessionHost {
   }
 };
 
+inline constexpr int kAcceptBatch = 64;
+
 // Accepts until stopped, handing each socket to `serve`.
 template <class Protocol, class Serve>
 void accept_loop(const std::shared_ptr<Listener<Protocol>>& l, Serve serve) {
@@ -124,6 +126,17 @@ void accept_loop(const std::shared_ptr<Listener<Protocol>>& l, Serve serve) {
     if (l->stopped) return;
     if (!ec) {
       serve(std::move(socket));
+      // Take what else waits in the backlog in this turn (a bounded batch, so
+      // other work still gets its turns): a flood is then refused in a few
+      // reactor rounds instead of one each, and the backlog does not overflow
+      // into dropped handshakes, a legitimate client's among them.
+      for (int i = 0; i < kAcceptBatch && !l->stopped; ++i) {
+        boost::system::error_code more_ec;
+        l->acceptor.non_blocking(true, more_ec);
+        auto more = l->acceptor.accept(more_ec);
+        if (more_ec) break;
+        serve(std::move(more));
+      }
       return accept_loop(l, serve);
     }
     // Out of descriptors and the like: retrying at once would spin the one
