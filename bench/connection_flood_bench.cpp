@@ -54,17 +54,18 @@ long rss_kib(pid_t pid) {
   return -1;
 }
 
-// The daemon's CPU time (user + system) so far, in seconds.
-double cpu_seconds(pid_t pid) {
+// The daemon's CPU time so far, in seconds: user and system.
+std::pair<double, double> cpu_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::istringstream fields(stat.substr(stat.rfind(')') + 2));
   std::string f;
-  double ticks = 0;
+  double ticks[2] = {0, 0};
   for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(f);  // utime, stime
+    if (i == 14 || i == 15) ticks[i - 14] = std::stod(f);  // utime, stime
   }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  const auto hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return {ticks[0] / hz, ticks[1] / hz};
 }
 
 double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
@@ -171,7 +172,7 @@ int main(int argc, char** argv) {
     watch.start(daemon.pid());
     std::atomic<bool> stop{false};
     bench::FloodResult fr;
-    const double cpu0 = cpu_seconds(daemon.pid());
+    const auto cpu0 = cpu_seconds(daemon.pid());
     const auto flood_start = Clock::now();
     std::thread attacker([&] { fr = bench::run_flood(flood, stop); });
     long failed = 0;
@@ -185,8 +186,9 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     attacker.join();
-    const double daemon_cpu = (cpu_seconds(daemon.pid()) - cpu0) /
-                              std::chrono::duration<double>(Clock::now() - flood_start).count();
+    const double flood_wall = std::chrono::duration<double>(Clock::now() - flood_start).count();
+    const auto cpu1 = cpu_seconds(daemon.pid());
+    const double daemon_user = (cpu1.first - cpu0.first) / flood_wall, daemon_sys = (cpu1.second - cpu0.second) / flood_wall;
     const long end_fds = open_fds(daemon.pid());
     std::this_thread::sleep_for(std::chrono::duration<double>(settle));
     // Unloaded again: the machine's other load drifts, so the baseline is taken on both sides.
@@ -206,7 +208,8 @@ int main(int argc, char** argv) {
     std::printf("  legitimate apply+revert over mTLS: median %.2f ms unloaded (%zu: %.2f before, %.2f after the flood), "
                 "%.2f ms under the flood (%zu, %ld failed): %.2fx (goal <= 2x)\n",
                 mu, unloaded.size(), mu_before, mu_after, ml, loaded.size(), failed, ml / mu);
-    std::printf("  daemon CPU during the flood: %.0f%% of one core\n", 100 * daemon_cpu);
+    std::printf("  daemon CPU during the flood: %.0f%% of one core (user %.0f%%, system %.0f%%)\n",
+                100 * (daemon_user + daemon_sys), 100 * daemon_user, 100 * daemon_sys);
     std::printf("  daemon RSS: idle %.1f MiB, peak during the flood %.1f MiB (goal <= 32), %.0f s after %.1f MiB "
                 "(%+.1f MiB from idle; goal within 2)\n",
                 mib(idle_rss), mib(watch.peak_rss), settle, mib(after_rss), mib(after_rss - idle_rss));
