@@ -84,9 +84,12 @@ struct Access {
 
 Access open_access(const Options& opt) {
   Access access;
-  access.limits = {opt.max_pending, opt.max_pending_per_source, opt.max_connections,
-                   injector::parse_duration(opt.handshake_timeout)};
-  if (access.limits.handshake_timeout.count() <= 0) throw std::invalid_argument("--handshake-timeout must be positive");
+  access.limits = {opt.max_pending, opt.max_pending_per_source, opt.max_connections, {}};
+  try {
+    access.limits.handshake_timeout = injector::parse_duration(opt.handshake_timeout);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("--handshake-timeout: ") + e.what());
+  }
   access.tls = injector::http::tls_listen_config(opt.listen, opt.tls);
   if (access.tls) access.tls_context = injector::http::make_server_context(access.tls->files);
   if (!opt.allow_group.empty()) access.group = injector::security::resolve_group(opt.allow_group);
