@@ -2,6 +2,8 @@
 
 #include "daemon/http/session_stream.h"
 
+#include <cerrno>
+
 namespace injector::http {
 namespace {
 
@@ -51,6 +53,10 @@ class FirstByteWait : public SessionBase, public std::enable_shared_from_this<Fi
     done_ = true;
     timer_.cancel();
     if (ec || host_->stopped) return close();
+    // A peer that hung up without a byte is no handshake: no OpenSSL object for it.
+    char first = 0;
+    const ssize_t n = ::recv(socket_.native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return close();
     std::make_shared<Session<TlsStream>>(host_, TlsStream(beast::tcp_stream(std::move(socket_)), context_),
                                          PeerCredentials{}, std::move(tcp_), std::move(slot_), deadline_)
         ->start();
