@@ -39,6 +39,11 @@ struct Options {
   std::string listen;                   // --listen ADDR:PORT: the API over mutual TLS too
   injector::http::TlsFiles tls;         // --tls-cert, --tls-key, --client-ca
   std::vector<std::string> management;  // control-path exclusions (common/exclusion.h)
+  // What an unauthenticated peer can make us hold (daemon/http/connection_caps.h), per listener.
+  std::string handshake_timeout = "3s";
+  std::size_t max_pending = injector::http::ConnectionLimits{}.max_pending;
+  std::size_t max_pending_per_source = injector::http::ConnectionLimits{}.max_pending_per_source;
+  std::size_t max_connections = injector::http::ConnectionLimits{}.max_authenticated;
   bool cleanup = false;
 };
 
@@ -74,10 +79,17 @@ struct Access {
   std::unique_ptr<injector::security::AuditLog> audit;
   std::optional<injector::http::TlsListenConfig> tls;  // the lead passes tls->listen to control-path exclusion
   std::unique_ptr<boost::asio::ssl::context> tls_context;
+  injector::http::ConnectionLimits limits;
 };
 
 Access open_access(const Options& opt) {
   Access access;
+  access.limits = {opt.max_pending, opt.max_pending_per_source, opt.max_connections, {}};
+  try {
+    access.limits.handshake_timeout = injector::parse_duration(opt.handshake_timeout);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("--handshake-timeout: ") + e.what());
+  }
   access.tls = injector::http::tls_listen_config(opt.listen, opt.tls);
   if (access.tls) access.tls_context = injector::http::make_server_context(access.tls->files);
   if (!opt.allow_group.empty()) access.group = injector::security::resolve_group(opt.allow_group);
@@ -101,9 +113,19 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
   std::optional<gid_t> gid;
   if (access.group) gid = access.group->gid;
   server_options.group = gid;
+  server_options.connection_limits = access.limits;
+  server_options.stats = std::make_shared<injector::http::ConnectionStats>();
+  injector::metrics::ListenerStats listener_stats{{"unix", server_options.stats}};
+  injector::http::TlsServerOptions tls_options;
+  if (access.tls) {
+    tls_options = {access.tls->listen, server_options.max_body_bytes, server_options.max_header_bytes, access.limits,
+                   std::make_shared<injector::http::ConnectionStats>()};
+    listener_stats.emplace_back("tls", tls_options.stats);
+  }
   injector::ApiRouter router(engine, {server_options.max_body_bytes, classifier_switch});
   const injector::security::ApiGate gate(
-      injector::metrics::serve_metrics(engine, [&](const injector::http::Request& req) { return router.handle(req); }),
+      injector::metrics::serve_metrics(engine, [&](const injector::http::Request& req) { return router.handle(req); },
+                                       listener_stats),
       injector::security::root_or_group(gid), access.audit.get());
   const auto handler = [&](const injector::http::Request& req) {
     auto response = gate.handle(req);
@@ -114,8 +136,7 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
   injector::http::UnixHttpServer server(io, server_options, handler);
   std::optional<injector::http::TlsHttpServer> tls_server;
   if (access.tls) {
-    tls_server.emplace(io, injector::http::TlsServerOptions{access.tls->listen, server_options.max_body_bytes},
-                       *access.tls_context, handler,
+    tls_server.emplace(io, tls_options, *access.tls_context, handler,
                        [&](const injector::http::TcpAddress& remote, const std::string& reason) {
                          gate.refuse_handshake(remote, reason);
                        });
@@ -241,6 +262,23 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", opt.tls.key, "The TLS server's private key (PEM), for --listen");
   app.add_option("--client-ca", opt.tls.client_ca,
                  "CA certificate(s) (PEM); every client certificate they signed may use the whole API over --listen");
+  app.add_option("--handshake-timeout", opt.handshake_timeout,
+                 "Close a connection that has not completed the TLS handshake (Unix socket: sent its first request "
+                 "head) this long after it was accepted")
+      ->capture_default_str();
+  app.add_option("--max-pending-connections", opt.max_pending,
+                 "Most connections each listener holds before their handshake (Unix socket: first request head); "
+                 "more are reset at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-pending-per-source", opt.max_pending_per_source,
+                 "Most of those from one source (an IP address; on the Unix socket a uid)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-connections", opt.max_connections,
+                 "Most connections each listener serves past the handshake; more are closed (Unix socket: answered 503)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--management", opt.management,
                  "Never fault traffic between this host and a management peer or port (repeatable): "
                  "tcp:22, udp:53, 10.0.0.0/8, tcp:22@10.0.0.0/8, tcp:22@[fd00::/64]; a fault opts out with "

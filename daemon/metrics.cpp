@@ -97,6 +97,35 @@ void render_requests(Writer& w, const RequestCounts& requests) {
   for (const auto& [key, n] : requests) w.sample({{"method", key.first}, {"code", std::to_string(key.second)}}, n);
 }
 
+// Connections the caps turned away or timed out, per listener: what a flood
+// of unauthenticated peers costs shows here, not only in the (limited) log.
+void render_connections(Writer& w, const ListenerStats& listeners) {
+  using http::Refusal;
+  w.family("injector_connections_open", "gauge",
+           "Connections open now, by listener and state (pending: no TLS handshake, or on the Unix socket no "
+           "request head, yet).");
+  for (const auto& [name, s] : listeners) {
+    w.sample({{"listener", name}, {"state", "pending"}}, s->pending);
+    w.sample({{"listener", name}, {"state", "authenticated"}}, s->authenticated);
+  }
+  w.family("injector_connections_refused_total", "counter",
+           "Connections closed at accept or after the handshake because a cap was full, by listener and cap.");
+  for (const auto& [name, s] : listeners) {
+    const std::pair<Refusal, std::uint64_t> by_reason[] = {{Refusal::pending_cap, s->refused_pending_cap},
+                                                           {Refusal::pending_per_source_cap, s->refused_pending_per_source_cap},
+                                                           {Refusal::connection_cap, s->refused_connection_cap}};
+    for (const auto& [why, n] : by_reason) w.sample({{"listener", name}, {"reason", std::string(to_string(why))}}, n);
+  }
+  w.family("injector_handshake_timeouts_total", "counter",
+           "Pending connections closed by the handshake timeout (Unix socket: no request head in time), by listener.");
+  for (const auto& [name, s] : listeners) w.sample({{"listener", name}}, s->handshake_timeouts);
+  w.family("injector_tls_handshake_failures_total", "counter",
+           "TLS handshakes that failed: no or an unverifiable client certificate, or not TLS at all.");
+  for (const auto& [name, s] : listeners) {
+    if (name == "tls") w.sample(s->handshake_failures);
+  }
+}
+
 // Methods outside HTTP's usual set are one label value, so a caller cannot
 // grow the series without bound.
 std::string method_label(const std::string& method) {
@@ -108,12 +137,12 @@ std::string method_label(const std::string& method) {
 }
 
 http::Response answer(const FaultEngine& engine, const http::Handler& api, const RequestCounts& counts,
-                      const http::Request& req) {
+                      const ListenerStats& listeners, const http::Request& req) {
   if (req.target.substr(0, req.target.find('?')) != kPath) return api(req);
   if (req.method != "GET") {
     return {405, error_json("method_not_allowed", "method " + req.method + " is not allowed here", "method", "GET").dump() + "\n"};
   }
-  return {200, render(engine, counts), std::string(kContentType)};
+  return {200, render(engine, counts, listeners), std::string(kContentType)};
 }
 
 }  // namespace
@@ -159,7 +188,7 @@ void Writer::sample(const Labels& labels, std::uint64_t value) {
   out_ += ' ' + std::to_string(value) + '\n';
 }
 
-std::string render(const FaultEngine& engine, const RequestCounts& requests) {
+std::string render(const FaultEngine& engine, const RequestCounts& requests, const ListenerStats& listeners) {
   Writer w;
   w.family("injector_build_info", "gauge", "The daemon's version; always 1.");
   w.sample({{"version", kVersion}, {"api", kApiVersion}}, 1);
@@ -167,13 +196,14 @@ std::string render(const FaultEngine& engine, const RequestCounts& requests) {
   render_lifecycle(w, engine);
   render_traffic(w, engine);
   render_requests(w, requests);
+  render_connections(w, listeners);
   return w.text();
 }
 
-http::Handler serve_metrics(const FaultEngine& engine, http::Handler api) {
+http::Handler serve_metrics(const FaultEngine& engine, http::Handler api, ListenerStats listeners) {
   auto counts = std::make_shared<RequestCounts>();
-  return [&engine, api = std::move(api), counts](const http::Request& req) {
-    http::Response res = answer(engine, api, *counts, req);
+  return [&engine, api = std::move(api), counts, listeners = std::move(listeners)](const http::Request& req) {
+    http::Response res = answer(engine, api, *counts, listeners, req);
     ++(*counts)[{method_label(req.method), res.status}];
     return res;
   };

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/fault_engine.h"
+#include "daemon/http/connection_caps.h"
 #include "daemon/http/http_server.h"
 
 namespace injector::metrics {
@@ -41,10 +42,13 @@ class Writer {
 // API calls answered, by method and status code (past the gate: its 403s are in the audit log).
 using RequestCounts = std::map<std::pair<std::string, int>, std::uint64_t>;
 
-std::string render(const FaultEngine& engine, const RequestCounts& requests);
+// Each listener's connection figures ("unix", "tls"), read at every scrape.
+using ListenerStats = std::vector<std::pair<std::string, std::shared_ptr<const http::ConnectionStats>>>;
+
+std::string render(const FaultEngine& engine, const RequestCounts& requests, const ListenerStats& listeners = {});
 
 // The handler in front of the API router: serves GET /metrics itself, passes
 // everything else to `api`, and counts every answer by method and status.
-http::Handler serve_metrics(const FaultEngine& engine, http::Handler api);
+http::Handler serve_metrics(const FaultEngine& engine, http::Handler api, ListenerStats listeners = {});
 
 }  // namespace injector::metrics

@@ -137,7 +137,8 @@ struct UnixHttpServer::Impl {
 UnixHttpServer::UnixHttpServer(boost::asio::io_context& io, ServerOptions options, Handler handler)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  impl_->state = std::make_shared<State>(io, impl_->options.max_body_bytes, impl_->options.max_header_bytes,
+  const ServerOptions& o = impl_->options;
+  impl_->state = std::make_shared<State>(io, "unix", o.max_body_bytes, o.max_header_bytes, o.connection_limits, o.stats,
                                          std::move(handler));
   impl_->listen();
   accept_loop(impl_->state, [host = impl_->state](Local::socket socket) { serve_unix(host, std::move(socket)); });

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/http/connection_caps.h"
 #include "daemon/http/peer.h"
 #include "common/input_limits.h"
 
@@ -42,6 +43,9 @@ struct ServerOptions {
   std::optional<gid_t> group = std::nullopt;  // the socket file's group (chown); none: ours
   std::size_t max_body_bytes = limits::kMaxBodyBytes;
   std::size_t max_header_bytes = limits::kMaxHeaderBytes;
+  // A local peer is "pending" until it has sent its first request head.
+  ConnectionLimits connection_limits = {};
+  std::shared_ptr<ConnectionStats> stats = nullptr;  // for /metrics; none: kept privately
 };
 
 class UnixHttpServer {

@@ -1,289 +1,112 @@
 #include "daemon/http/session.h"
 
-#include <sys/socket.h>
+#include "daemon/http/session_stream.h"
 
-#include <algorithm>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
-#include <cstdint>
-#include <exception>
-#include <nlohmann/json.hpp>
-#include <optional>
-#include <string_view>
-#include <type_traits>
-#include <vector>
-
-#include "daemon/http/tls_context.h"
+#include <cerrno>
 
 namespace injector::http {
 namespace {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using Local = net::local::stream_protocol;
-using Tcp = net::ip::tcp;
-using ErrorCode = boost::system::error_code;
-using UnixStream = beast::basic_stream<Local, net::any_io_executor, beast::unlimited_rate_policy>;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using namespace detail;
 
-constexpr auto kIdleTimeout = std::chrono::seconds(30);
-// Counted from the first byte of a request (or of the TLS handshake), so a
-// peer trickling bytes (slowloris) cannot hold a connection open indefinitely.
-constexpr auto kRequestTimeout = std::chrono::seconds(10);
-// After an error response we drain the peer's unread upload for a moment: closing
-// with unread data makes the kernel reset the connection, and many clients then
-// never see the 413/400 we just sent.
-constexpr auto kLingerTimeout = std::chrono::seconds(2);
-constexpr std::size_t kReadChunk = 4096;
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-std::string to_json(const nlohmann::json& j) {
-  // Handler messages may carry arbitrary bytes; never let dump() throw on them.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-PeerCredentials read_peer(int fd) {
-  PeerCredentials peer;
-  ucred cred{};
-  socklen_t len = sizeof(cred);
-  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-    peer.pid = cred.pid;
-    peer.uid = cred.uid;
-    peer.gid = cred.gid;
-  }
-  return peer;
-}
-
-TcpAddress address_of(const Tcp::endpoint& e) { return {e.address().to_string(), e.port()}; }
-
-template <class Stream>
-class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
-  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
-
+// A TLS client between accept and its first byte: only a socket and a timer.
+// The OpenSSL object and its buffers (tens of KiB) come with that byte, so an
+// idle flood costs us little more than the descriptors the caps allow.
+class FirstByteWait : public SessionBase, public std::enable_shared_from_this<FirstByteWait> {
  public:
-  Session(std::shared_ptr<SessionHost> host, Stream stream, PeerCredentials peer, std::optional<TcpConnection> tcp)
-      : host_(std::move(host)), stream_(std::move(stream)), peer_(std::move(peer)), tcp_(std::move(tcp)) {
+  FirstByteWait(std::shared_ptr<SessionHost> host, Tcp::socket socket, net::ssl::context& context, TcpConnection tcp,
+                ConnectionSlot slot, Clock::time_point deadline)
+      : host_(std::move(host)),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        context_(context),
+        tcp_(std::move(tcp)),
+        slot_(std::move(slot)),
+        deadline_(deadline) {
     host_->sessions.insert(this);
   }
-  ~Session() override { host_->sessions.erase(this); }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
+  ~FirstByteWait() override { host_->sessions.erase(this); }
+  FirstByteWait(const FirstByteWait&) = delete;
+  FirstByteWait& operator=(const FirstByteWait&) = delete;
 
   void start() {
-    if constexpr (kTls) {
-      lowest().expires_after(kRequestTimeout);
-      stream_.async_handshake(net::ssl::stream_base::server,
-                              [self = this->shared_from_this()](ErrorCode ec) { self->on_handshake(ec); });
-    } else {
-      wait_for_request();
-    }
+    timer_.expires_at(deadline_);
+    timer_.async_wait([self = shared_from_this()](ErrorCode ec) {
+      if (ec || self->done_) return;
+      self->done_ = true;
+      self->host_->timed_out(self->slot_.source());
+      reset_close(self->socket_);
+    });
+    socket_.async_wait(Tcp::socket::wait_read, [self = shared_from_this()](ErrorCode ec) { self->on_readable(ec); });
   }
 
   void close() override {
-    closed_ = true;
-    lowest().close();
+    done_ = true;
+    timer_.cancel();
+    ErrorCode ignored;
+    socket_.close(ignored);
   }
 
  private:
-  bool finished() const { return closed_ || host_->stopped; }
-  auto& lowest() { return beast::get_lowest_layer(stream_); }
-
-  void on_handshake(ErrorCode ec) {
-    if (finished()) return;
-    SSL* ssl = nullptr;
-    if constexpr (kTls) ssl = stream_.native_handle();
-    std::optional<std::string> subject;
-    if (!ec) subject = verified_subject(ssl);
-    if (!subject) {
-      const std::string reason = ec ? handshake_failure(ec, ssl) : "no verified client certificate";
-      if (host_->on_refused) host_->on_refused(tcp_->remote, reason);
-      return close();
-    }
-    peer_.certificate_subject = std::move(subject);
-    wait_for_request();
-  }
-
-  void wait_for_request() {
-    if (finished()) return;
-    parser_.emplace();
-    parser_->body_limit(static_cast<std::uint64_t>(host_->max_body_bytes));
-    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(host_->max_header_bytes, UINT32_MAX)));
-    if (buffer_.size() > 0) {  // a pipelined request is already waiting
-      read_header();
-      return;
-    }
-    lowest().expires_after(kIdleTimeout);
-    stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self = this->shared_from_this()](ErrorCode ec, std::size_t n) {
-                              // Idle timeout, peer hung up or stop(): nobody to answer.
-                              if (ec) return self->close();
-                              self->buffer_.commit(n);
-                              self->read_header();
-                            });
-  }
-
-  void read_header() {
-    if (finished()) return;
-    lowest().expires_after(kRequestTimeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = this->shared_from_this()](ErrorCode ec, std::size_t) { self->on_header(ec); });
-  }
-
-  void on_header(ErrorCode ec) {
-    if (ec) return on_read_error(ec);
-    if (finished()) return;
-    const auto& req = parser_->get();
-    // curl sends "Expect: 100-continue" for larger bodies and stalls a second
-    // waiting for it; an oversized body was already refused by the parser.
-    if (req.version() == 11 && beast::iequals(req[bhttp::field::expect], "100-continue")) {
-      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                       [self = this->shared_from_this()](ErrorCode wec, std::size_t) {
-                         if (wec) return self->close();
-                         self->read_body();
-                       });
-      return;
-    }
-    read_body();
-  }
-
-  void read_body() {
-    if (finished()) return;
-    bhttp::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](ErrorCode ec, std::size_t) {
-      if (ec) return self->on_read_error(ec);
-      self->dispatch();
-    });
-  }
-
-  void on_read_error(ErrorCode ec) {
-    if (finished()) return;
-    if (ec == bhttp::error::body_limit) {
-      const auto limit = std::to_string(host_->max_body_bytes);
-      nlohmann::json err = {{"code", "body_too_large"},
-                            {"field", "body"},
-                            {"message", "request body exceeds " + limit + " bytes"},
-                            {"allowed", "at most " + limit + " bytes"}};
-      return reply_and_close(413, to_json({{"error", err}}));
-    }
-    // A peer that hangs up mid-request or times out gets no answer; only
-    // genuinely malformed HTTP is worth explaining.
-    const bool parse_error = ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
-    if (parse_error && ec != bhttp::error::partial_message && ec != bhttp::error::end_of_stream) {
-      nlohmann::json err = {{"code", "bad_http"}, {"field", "request"}, {"message", ec.message()}};
-      return reply_and_close(400, to_json({{"error", err}}));
-    }
-    close();
-  }
-
-  void dispatch() {
-    if (finished()) return;
-    auto& msg = parser_->get();
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    req.body = std::move(msg.body());
-    req.peer = peer_;
-    req.tcp = tcp_;
-    Response res;
-    try {
-      res = host_->handler(req);
-      if (res.status < 100 || res.status > 999) {
-        throw std::logic_error("handler returned invalid HTTP status " + std::to_string(res.status));
-      }
-    } catch (const std::exception& e) {
-      res = internal_error(e.what());
-    } catch (...) {
-      res = internal_error("unknown exception");
-    }
-    write(static_cast<unsigned>(res.status), std::move(res.body), res.content_type, msg.keep_alive());
-  }
-
-  static Response internal_error(const std::string& what) {
-    Response res;
-    res.status = 500;
-    res.body = to_json({{"error", {{"code", "internal"}, {"message", what}}}});
-    return res;
-  }
-
-  void reply_and_close(unsigned status, std::string body) { write(status, std::move(body), "application/json", false); }
-
-  void write(unsigned status, std::string body, const std::string& content_type, bool keep_alive) {
-    // Before the header is parsed (e.g. bad request line) the version is unknown.
-    const unsigned version = parser_->is_header_done() ? parser_->get().version() : 11;
-    keep_alive = keep_alive && !host_->stopped;
-    auto& res = response_.emplace(static_cast<bhttp::status>(status), version);
-    res.set(bhttp::field::server, "injectord");
-    res.set(bhttp::field::content_type, content_type);
-    res.body() = std::move(body);
-    res.keep_alive(keep_alive);
-    res.prepare_payload();
-    // A peer that stops reading must not pin the session forever.
-    lowest().expires_after(kRequestTimeout);
-    bhttp::async_write(stream_, res, [self = this->shared_from_this(), keep_alive](ErrorCode ec, std::size_t) {
-      self->response_.reset();
-      if (ec || self->finished()) return self->close();
-      if (keep_alive) return self->wait_for_request();
-      self->linger();
-    });
-  }
-
-  void linger() {
-    lowest().expires_after(kLingerTimeout);
-    if constexpr (kTls) {
-      // close_notify, then wait (bounded) for the client's: the TLS way of
-      // letting the answer arrive before the connection goes.
-      stream_.async_shutdown([self = this->shared_from_this()](ErrorCode) { self->close(); });
-    } else {
-      ErrorCode ignored;
-      lowest().socket().shutdown(Local::socket::shutdown_send, ignored);
-      drain();
-    }
-  }
-
-  void drain() {
-    if (finished()) return;
-    buffer_.clear();
-    stream_.async_read_some(buffer_.prepare(kReadChunk), [self = this->shared_from_this()](ErrorCode ec, std::size_t) {
-      if (ec) return self->close();
-      self->drain();
-    });
+  void on_readable(ErrorCode ec) {
+    if (done_) return;
+    done_ = true;
+    timer_.cancel();
+    if (ec || host_->stopped) return close();
+    // A peer that hung up without a byte is no handshake: no OpenSSL object for it.
+    char first = 0;
+    const ssize_t n = ::recv(socket_.native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return close();
+    std::make_shared<Session<TlsStream>>(host_, TlsStream(beast::tcp_stream(std::move(socket_)), context_),
+                                         PeerCredentials{}, std::move(tcp_), std::move(slot_), deadline_)
+        ->start();
   }
 
   std::shared_ptr<SessionHost> host_;
-  Stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::optional<bhttp::response<bhttp::string_body>> response_;  // must outlive async_write
-  PeerCredentials peer_;
-  std::optional<TcpConnection> tcp_;
-  bool closed_ = false;
+  Tcp::socket socket_;
+  net::steady_timer timer_;
+  net::ssl::context& context_;
+  TcpConnection tcp_;
+  ConnectionSlot slot_;
+  Clock::time_point deadline_;
+  bool done_ = false;
 };
+
+// Admits a new connection from `source` as pending, or refuses it (counted,
+// logged, reset). Nothing when refused.
+template <class Socket>
+std::optional<ConnectionSlot> admit(const std::shared_ptr<SessionHost>& host, Socket& socket, const std::string& source) {
+  const Refusal why = host->caps.admit_pending(source);
+  if (why == Refusal::none) return ConnectionSlot(host, source);
+  host->refused(why, source);
+  reset_close(socket);
+  return std::nullopt;
+}
 
 }  // namespace
 
-void SessionHost::close_sessions() {
-  // close() only queues completions, but copy anyway so the loop never
-  // depends on that.
-  const std::vector<SessionBase*> open(sessions.begin(), sessions.end());
-  for (SessionBase* session : open) session->close();
-}
-
 void serve_unix(const std::shared_ptr<SessionHost>& host, Local::socket socket) {
   const PeerCredentials peer = read_peer(socket.native_handle());
-  std::make_shared<Session<UnixStream>>(host, UnixStream(std::move(socket)), peer, std::nullopt)->start();
+  const auto deadline = Clock::now() + host->caps.limits().handshake_timeout;
+  // Local peers are told apart by uid: one user's runaway script does not lock out root.
+  auto slot = admit(host, socket, "uid:" + std::to_string(peer.uid));
+  if (!slot) return;
+  std::make_shared<Session<UnixStream>>(host, UnixStream(std::move(socket)), peer, std::nullopt, std::move(*slot), deadline)
+      ->start();
 }
 
 void serve_tls(const std::shared_ptr<SessionHost>& host, Tcp::socket socket, net::ssl::context& context) {
   ErrorCode local_ec, remote_ec;
-  const auto local = socket.local_endpoint(local_ec);
   const auto remote = socket.remote_endpoint(remote_ec);
-  if (local_ec || remote_ec) return;  // the client is already gone
+  if (remote_ec) return;  // the client is already gone
+  const auto deadline = Clock::now() + host->caps.limits().handshake_timeout;
+  // Refused before anything else is asked of the kernel: a flood is mostly refusals.
+  auto slot = admit(host, socket, remote.address().to_string());
+  if (!slot) return;
+  const auto local = socket.local_endpoint(local_ec);
+  if (local_ec) return;
   TcpConnection tcp{address_of(local), address_of(remote)};
-  auto session = std::make_shared<Session<TlsStream>>(host, TlsStream(beast::tcp_stream(std::move(socket)), context),
-                                                      PeerCredentials{}, std::move(tcp));
-  session->start();
+  std::make_shared<FirstByteWait>(host, std::move(socket), context, std::move(tcp), std::move(*slot), deadline)->start();
 }
 
 }  // namespace injector::http

@@ -43,8 +43,8 @@ TlsHttpServer::TlsHttpServer(net::io_context& io, TlsServerOptions options, net:
                              RefusalHandler refused)
     : impl_(std::make_unique<Impl>()) {
   impl_->context = &context;
-  impl_->state = std::make_shared<State>(io, options.max_body_bytes, options.max_header_bytes, std::move(handler),
-                                         std::move(refused));
+  impl_->state = std::make_shared<State>(io, "tls", options.max_body_bytes, options.max_header_bytes,
+                                         options.connection_limits, options.stats, std::move(handler), std::move(refused));
   auto& acceptor = impl_->state->acceptor;
   try {
     const Tcp::endpoint endpoint(net::ip::make_address(options.listen.address), options.listen.port);

@@ -31,6 +31,8 @@ struct TlsServerOptions {
   TcpAddress listen;
   std::size_t max_body_bytes = 8 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
+  ConnectionLimits connection_limits = {};
+  std::shared_ptr<ConnectionStats> stats = nullptr;  // for /metrics; none: kept privately
 };
 
 class TlsHttpServer {

@@ -20,7 +20,9 @@ class ApiGate {
       : inner_(std::move(inner)), policy_(std::move(policy)), audit_(audit) {}
   http::Response handle(const http::Request& request) const;
   // A TLS client whose handshake failed (no, or an unverifiable, client
-  // certificate; not TLS at all): logged and audited as refused.
+  // certificate; not TLS at all): logged and audited as refused. Under a
+  // flood the server calls this for a few, then one a second, and `reason`
+  // ends with how many more there were (daemon/http/log_limiter.h).
   void refuse_handshake(const http::TcpAddress& remote, const std::string& reason) const;
 
  private:
