@@ -21,21 +21,8 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-class Hold : public injector::testing::ServedDaemon {
+class Hold : public injector::testing::TickingDaemon {
  protected:
-  void SetUp() override {
-    ServedDaemon::SetUp();
-    boost::asio::post(io, [this] { tick(); });
-  }
-  // The daemon's expiry timer, as injectord runs it.
-  void tick() {
-    ticker.expires_after(10ms);
-    ticker.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;
-      engine.run_due();
-      tick();
-    });
-  }
   json api(const std::string& method, const std::string& target) const {
     const auto r = injector::client::http_request(injector::client::Endpoint::parse(daemon()), method, target, "");
     return json::parse(r.body, nullptr, false);
@@ -50,7 +37,6 @@ class Hold : public injector::testing::ServedDaemon {
     while (api("GET", "/v1/faults")["faults"].empty() && Clock::now() < until) std::this_thread::sleep_for(10ms);
     return f;
   }
-  boost::asio::steady_timer ticker{io};
 };
 
 TEST_F(Hold, FaultRevertedBySomeoneElseExits11SayingSo) {

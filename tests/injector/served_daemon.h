@@ -8,6 +8,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -77,6 +79,25 @@ class ServedDaemon : public ::testing::Test {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard = boost::asio::make_work_guard(io);
   std::optional<injector::http::UnixHttpServer> server;
   std::thread thread;
+};
+
+// A served daemon whose expiry timer runs as injectord runs it: armed
+// commits, ended lifetimes and lapsed leases are due every 10 ms.
+class TickingDaemon : public ServedDaemon {
+ protected:
+  void SetUp() override {
+    ServedDaemon::SetUp();
+    boost::asio::post(io, [this] { tick(); });
+  }
+  void tick() {
+    ticker.expires_after(std::chrono::milliseconds(10));
+    ticker.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      engine.run_due();
+      tick();
+    });
+  }
+  boost::asio::steady_timer ticker{io};
 };
 
 }  // namespace injector::testing

@@ -15,21 +15,8 @@ using injector::testing::CliResult;
 using injector::testing::run_cli;
 using namespace std::chrono_literals;
 
-class FleetCli : public injector::testing::ServedDaemon {
+class FleetCli : public injector::testing::TickingDaemon {
  protected:
-  void SetUp() override {
-    ServedDaemon::SetUp();
-    boost::asio::post(io, [this] { tick(); });
-  }
-  // The daemon's expiry timer, as injectord runs it.
-  void tick() {
-    ticker.expires_after(10ms);
-    ticker.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;
-      engine.run_due();
-      tick();
-    });
-  }
   // Two datacenters, one host each, both served by this daemon.
   std::string inventory(const std::string& b_device = "eth0") {
     const std::string path = dir.file("inventory.yaml");
@@ -51,7 +38,6 @@ class FleetCli : public injector::testing::ServedDaemon {
     info.device_exists = [](const std::string& name) { return name == "eth0"; };
     return info;
   }()};
-  boost::asio::steady_timer ticker{io};
 };
 
 // A mistyped operation id used to print "nothing to revert" on every host

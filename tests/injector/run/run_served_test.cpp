@@ -24,23 +24,8 @@ using injector::testing::run_cli;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-class RunServed : public injector::testing::ServedDaemon {
+class RunServed : public injector::testing::TickingDaemon {
  protected:
-  // The daemon's expiry timer, as injectord runs it: armed commits, ended
-  // lifetimes and lapsed leases are due every 10 ms.
-  void SetUp() override {
-    ServedDaemon::SetUp();
-    boost::asio::post(io, [this] { tick(); });
-  }
-  void tick() {
-    ticker.expires_after(10ms);
-    ticker.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;
-      engine.run_due();
-      tick();
-    });
-  }
-  boost::asio::steady_timer ticker{io};
 
   // One datacenter, one host: this daemon.
   std::string inventory() {
