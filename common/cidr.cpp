@@ -1,4 +1,5 @@
 #include "common/cidr.h"
+#include "common/strings.h"
 
 #include <arpa/inet.h>
 
@@ -12,7 +13,7 @@ unsigned parse_prefix(std::string_view digits, unsigned max) {
   unsigned value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || value > max) {
-    throw std::invalid_argument("prefix length '" + std::string(digits) + "' is not a number from 0 to " +
+    throw std::invalid_argument("prefix length " + quote_input(digits) + " is not a number from 0 to " +
                                 std::to_string(max));
   }
   return value;
@@ -33,19 +34,19 @@ Cidr Cidr::parse(std::string_view text) {
   Cidr c;
   // inet_pton stops at a NUL, so "10.0.0.0\0junk" would otherwise pass as 10.0.0.0.
   if (host.find('\0') != std::string::npos) {
-    throw std::invalid_argument("'" + std::string(text) + "' is not an IPv4 or IPv6 address or CIDR");
+    throw std::invalid_argument(quote_input(text) + " is not an IPv4 or IPv6 address or CIDR");
   }
   if (inet_pton(AF_INET, host.c_str(), c.addr.data()) == 1) {
     c.family = Family::v4;
   } else if (inet_pton(AF_INET6, host.c_str(), c.addr.data()) == 1) {
     c.family = Family::v6;
   } else {
-    throw std::invalid_argument("'" + std::string(text) + "' is not an IPv4 or IPv6 address or CIDR");
+    throw std::invalid_argument(quote_input(text) + " is not an IPv4 or IPv6 address or CIDR");
   }
   c.prefix_len = static_cast<std::uint8_t>(
       slash == std::string_view::npos ? c.max_prefix() : parse_prefix(text.substr(slash + 1), c.max_prefix()));
   if (!host_bits_zero(c)) {
-    throw std::invalid_argument("'" + std::string(text) + "' has host bits set beyond /" +
+    throw std::invalid_argument(quote_input(text) + " has host bits set beyond /" +
                                 std::to_string(c.prefix_len) + " (did you mean the network address?)");
   }
   return c;

@@ -1,4 +1,5 @@
 #include "common/duration.h"
+#include "common/strings.h"
 
 #include <array>
 #include <charconv>
@@ -20,7 +21,7 @@ constexpr std::array<Unit, 4> kUnits{{{"ms", 1}, {"h", 3'600'000}, {"m", 60'000}
 constexpr std::int64_t kMaxMs = std::int64_t{365} * 24 * 3'600'000;  // a year: anything longer is a typo
 
 [[noreturn]] void bad(std::string_view text, const std::string& why) {
-  throw std::invalid_argument("duration '" + std::string(text) + "': " + why +
+  throw std::invalid_argument("duration " + quote_input(text) + ": " + why +
                               " (use a number with a unit: ms, s, m, h; e.g. 500ms, 30s, 10m, 1h30m)");
 }
 
@@ -33,7 +34,7 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
   while (!rest.empty()) {
     std::int64_t value = 0;
     auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
-    if (ec != std::errc() || end == rest.data()) bad(text, "expected a number at '" + std::string(rest) + "'");
+    if (ec != std::errc() || end == rest.data()) bad(text, "expected a number at " + quote_input(rest));
     if (value < 0) bad(text, "must be positive");
     rest.remove_prefix(static_cast<std::size_t>(end - rest.data()));
     const Unit* unit = nullptr;
@@ -43,7 +44,7 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
         break;
       }
     }
-    if (!unit) bad(text, rest.empty() ? "missing unit" : "unknown unit at '" + std::string(rest) + "'");
+    if (!unit) bad(text, rest.empty() ? "missing unit" : "unknown unit at " + quote_input(rest));
     rest.remove_prefix(unit->name.size());
     if (value > kMaxMs / unit->ms || total > kMaxMs - value * unit->ms) bad(text, "longer than a year");
     total += value * unit->ms;

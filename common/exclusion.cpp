@@ -4,6 +4,7 @@
 
 #include "common/field_error.h"
 #include "common/input_limits.h"
+#include "common/strings.h"
 
 namespace injector {
 namespace {
@@ -21,13 +22,13 @@ Cidr parse_peer(std::string_view text, const std::string& field) {
     try {
       return Cidr::parse(inner);
     } catch (const std::invalid_argument& e) {
-      throw FieldError(field, "bad peer network '" + inner + "': " + e.what(), kForms);
+      throw FieldError(field, "bad peer network " + quote_input(inner) + ": " + e.what(), kForms);
     }
   }
   try {
     return Cidr::parse(text);
   } catch (const std::invalid_argument& e) {
-    throw FieldError(field, "bad peer network '" + std::string(text) + "': " + e.what(), kForms);
+    throw FieldError(field, "bad peer network " + quote_input(text) + ": " + e.what(), kForms);
   }
 }
 
@@ -35,13 +36,13 @@ Cidr parse_peer(std::string_view text, const std::string& field) {
 
 Exclusion parse_exclusion(std::string_view text, const std::string& field) {
   if (text.empty()) throw FieldError(field, "is empty", kForms);
-  const std::string quoted = limits::quoted(text);
+  const std::string shown = quote_input(text);
   Exclusion e;
   std::string_view head = text, peer;
   if (const auto at = text.find('@'); at != std::string_view::npos) {
     head = text.substr(0, at);
     peer = text.substr(at + 1);
-    if (peer.empty()) throw FieldError(field, quoted + " has nothing after '@'", kForms);
+    if (peer.empty()) throw FieldError(field, shown + " has nothing after '@'", kForms);
   } else if (!text.starts_with("tcp") && !text.starts_with("udp")) {
     e.peer = parse_peer(text, field);  // a bare network: every protocol with that peer
     return e;
@@ -53,20 +54,20 @@ Exclusion parse_exclusion(std::string_view text, const std::string& field) {
   } else if (proto == "udp") {
     e.protocol = Protocol::udp;
   } else {
-    throw FieldError(field, quoted + ": unknown protocol '" + std::string(proto) + "'", kForms);
+    throw FieldError(field, shown + ": unknown protocol " + quote_input(proto), kForms);
   }
   if (colon != std::string_view::npos) {
     try {
       e.local_port = parse_port_range(head.substr(colon + 1));
     } catch (const std::invalid_argument& err) {
-      throw FieldError(field, quoted + ": bad port: " + err.what(), kForms);
+      throw FieldError(field, shown + ": bad port: " + err.what(), kForms);
     }
   }
   if (e.local_port && e.local_port->first > e.local_port->last) {
-    throw FieldError(field, quoted + ": port range ends before it starts", kForms);
+    throw FieldError(field, shown + ": port range ends before it starts", kForms);
   }
   if (!peer.empty()) e.peer = parse_peer(peer, field);
-  if (!e.local_port && !e.peer) throw FieldError(field, quoted + " names neither a port nor a peer network", kForms);
+  if (!e.local_port && !e.peer) throw FieldError(field, shown + " names neither a port nor a peer network", kForms);
   return e;
 }
 

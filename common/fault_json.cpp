@@ -2,6 +2,7 @@
 
 #include "common/impairments_json.h"
 #include "common/json_reader.h"
+#include "common/strings.h"
 
 #include <optional>
 #include <set>
@@ -102,7 +103,7 @@ std::map<std::string, std::string> labels_from_json(const json* v) {
   if (!v) return labels;
   if (!v->is_object()) throw FieldError("labels", "expected an object of string values");
   for (const auto& [key, value] : v->items()) {
-    if (!value.is_string()) throw FieldError("labels." + key, "expected a string");
+    if (!value.is_string()) throw FieldError("labels." + printable(key), "expected a string");
     labels[key] = value.get<std::string>();
   }
   return labels;

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "common/field_error.h"
+#include "common/strings.h"
 
 namespace injector {
 namespace {
@@ -23,7 +24,7 @@ void validate_device(const std::string& dev) {
     return c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)) || !std::isprint(static_cast<unsigned char>(c));
   });
   if (dev.empty() || dev.size() > SpecLimits::kMaxDeviceName || bad_char || dev == "." || dev == "..") {
-    throw FieldError("device", limits::quoted(dev) + " is not a valid interface name",
+    throw FieldError("device", quote_input(dev) + " is not a valid interface name",
                      "1-15 printable characters without '/', ':' or spaces");
   }
 }
@@ -60,11 +61,11 @@ void validate_labels(const std::map<std::string, std::string>& labels, const std
   }
   for (const auto& [key, value] : labels) {
     if (key.empty() || key.size() > SpecLimits::kMaxLabelKey || !std::all_of(key.begin(), key.end(), label_key_char)) {
-      throw FieldError(field, "label key " + limits::quoted(key) + " is not valid", "1-63 characters from [A-Za-z0-9_.-/]");
+      throw FieldError(field, "label key " + quote_input(key) + " is not valid", "1-63 characters from [A-Za-z0-9_.-/]");
     }
-    const bool printable = std::all_of(value.begin(), value.end(),
+    const bool plain_ascii = std::all_of(value.begin(), value.end(),
                                        [](char c) { return std::isprint(static_cast<unsigned char>(c)); });
-    if (value.size() > SpecLimits::kMaxLabelValue || !printable) {
+    if (value.size() > SpecLimits::kMaxLabelValue || !plain_ascii) {
       throw FieldError(field + "." + key, "label value is not valid (" + std::to_string(value.size()) + " characters)",
                        "0-255 printable ASCII characters");
     }
@@ -79,7 +80,7 @@ Backend backend_from_string(std::string_view s) {
   for (std::size_t i = 0; i < kBackends.size(); ++i) {
     if (kBackends[i] == s) return static_cast<Backend>(i);
   }
-  throw FieldError("backend", "unknown backend " + limits::quoted(s), "auto, netem, delayline");
+  throw FieldError("backend", "unknown backend " + quote_input(s), "auto, netem, delayline");
 }
 
 std::string_view to_string(ControlPath c) { return c == ControlPath::include ? "include" : "exclude"; }
@@ -87,7 +88,7 @@ std::string_view to_string(ControlPath c) { return c == ControlPath::include ? "
 ControlPath control_path_from_string(std::string_view s) {
   if (s == "exclude") return ControlPath::exclude;
   if (s == "include") return ControlPath::include;
-  throw FieldError("control_path", "unknown value '" + std::string(s) + "'",
+  throw FieldError("control_path", "unknown value " + quote_input(s),
                    "exclude (default: the daemon's control path is never faulted) or include (opt out)");
 }
 
@@ -95,14 +96,14 @@ Protocol protocol_from_string(std::string_view s) {
   for (std::size_t i = 0; i < kProtocols.size(); ++i) {
     if (kProtocols[i] == s) return static_cast<Protocol>(i);
   }
-  throw FieldError("match.protocol", "unknown protocol " + limits::quoted(s), "any, tcp, udp, icmp");
+  throw FieldError("match.protocol", "unknown protocol " + quote_input(s), "any, tcp, udp, icmp");
 }
 
 Direction direction_from_string(std::string_view s) {
   for (std::size_t i = 0; i < kDirections.size(); ++i) {
     if (kDirections[i] == s) return static_cast<Direction>(i);
   }
-  throw FieldError("direction", "unknown direction " + limits::quoted(s), "egress, ingress, both");
+  throw FieldError("direction", "unknown direction " + quote_input(s), "egress, ingress, both");
 }
 
 void validate(const FaultSpec& spec) {
@@ -125,7 +126,7 @@ PortRange parse_port_range(std::string_view text) {
     unsigned value = 0;
     auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
     if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value > 65535) {
-      throw std::invalid_argument(limits::quoted(text) + " is not a port or port range");
+      throw std::invalid_argument(quote_input(text) + " is not a port or port range");
     }
     return static_cast<std::uint16_t>(value);
   };
@@ -144,7 +145,7 @@ std::string to_string(const PortRange& r) {
 std::pair<std::string, std::string> parse_label(std::string_view text) {
   const auto eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    throw FieldError("labels", limits::quoted(text) + " is not KEY=VALUE", "KEY=VALUE, e.g. drill=game-day");
+    throw FieldError("labels", quote_input(text) + " is not KEY=VALUE", "KEY=VALUE, e.g. drill=game-day");
   }
   return {std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
 }

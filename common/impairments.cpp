@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/field_error.h"
+#include "common/strings.h"
 
 namespace injector {
 namespace {
@@ -94,7 +95,7 @@ Distribution distribution_from_string(std::string_view s) {
   for (std::size_t i = 0; i < kDistributions.size(); ++i) {
     if (kDistributions[i] == s) return static_cast<Distribution>(i);
   }
-  throw FieldError("impairments.delay.distribution", "unknown distribution " + limits::quoted(s),
+  throw FieldError("impairments.delay.distribution", "unknown distribution " + quote_input(s),
                    "uniform, normal, pareto, paretonormal");
 }
 

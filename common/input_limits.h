@@ -6,8 +6,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <string>
-#include <string_view>
 
 namespace injector::limits {
 
@@ -36,23 +34,12 @@ inline constexpr std::uint32_t kMaxReorderGap = 1'000'000;
 inline constexpr std::chrono::milliseconds kMinFlapPeriod{100};
 inline constexpr std::chrono::milliseconds kMaxFlapPeriod = std::chrono::hours(1);
 
-// How much of a refused value an error message quotes: a megabyte-long
-// "device" must not come back in the answer and the logs.
+// How much of a refused value an error message quotes (common/strings.h
+// quote_input()): a megabyte-long "device" must not come back in the answer and the logs.
 inline constexpr std::size_t kMaxQuoted = 64;
-
-// The start of a long text, cut on a UTF-8 character boundary: half a
-// character would make the error answer invalid JSON text (nlohmann's dump()
-// throws on it).
-inline std::string shortened(std::string_view text) {
-  if (text.size() <= kMaxQuoted) return std::string(text);
-  std::size_t cut = kMaxQuoted;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // a continuation byte
-  return std::string(text.substr(0, cut)) + "...";
-}
-
-inline std::string quoted(std::string_view text) {
-  if (text.size() <= kMaxQuoted) return "'" + std::string(text) + "'";
-  return "'" + shortened(text) + "' (" + std::to_string(text.size()) + " bytes)";
-}
+// A file name the user gave is quoted whole (PATH_MAX): its end is what tells two apart.
+inline constexpr std::size_t kMaxQuotedPath = 4096;
+// A request target in the daemon's log: room for a few label filters, not for 16 KiB per line.
+inline constexpr std::size_t kMaxLoggedTarget = 256;
 
 }  // namespace injector::limits

@@ -11,6 +11,7 @@
 
 #include "common/field_error.h"
 #include "common/input_limits.h"
+#include "common/strings.h"
 
 namespace injector {
 
@@ -57,7 +58,7 @@ class JsonObjectReader {
   void reject_unknown(const std::string& allowed) const {
     for (const auto& [key, value] : j_.items()) {
       // A key too long to quote in full is still named, cut short.
-      if (!seen_.count(key)) throw FieldError(at(limits::shortened(key)), "unknown field", allowed);
+      if (!seen_.count(key)) throw FieldError(at(printable(key)), "unknown field", allowed);
     }
   }
 

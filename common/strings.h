@@ -1,8 +1,15 @@
 #pragma once
-// Small string helpers, header-only.
+// Small string helpers. quote_input() and printable() (strings.cpp) are the one
+// way a message quotes what a user or a peer sent: the API's errors, the CLI's
+// messages, the audit log and the daemon's log all go through them.
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "common/input_limits.h"
 
 namespace injector {
 
@@ -31,5 +38,22 @@ inline std::string percent_encode(const std::string& value) {
   }
   return out;
 }
+
+// The length of the valid UTF-8 sequence at s[i] and its code point, or 0
+// when the bytes there are not one (overlong, surrogate, truncated, > U+10FFFF).
+std::size_t utf8_sequence(std::string_view s, std::size_t i, std::uint32_t& cp);
+
+// `text` made safe to print and to put in JSON, at most `cap` bytes of it
+// (then "..." follows): each byte that is not valid UTF-8 becomes \xNN, a
+// control or invisible character (C0, DEL, C1, bidirectional marks, line
+// separators, BOM) becomes \n, \r, \t, \xNN or \u{XXXX}, a backslash \\.
+// The cap counts these escapes, and the cut falls between characters, never
+// inside one: half a character makes a JSON answer unwritable (nlohmann's
+// dump() throws on it), and a raw escape sequence would reach a terminal.
+std::string printable(std::string_view text, std::size_t cap = limits::kMaxQuoted);
+
+// printable(text, cap) in single quotes (a quote inside becomes \'), and when
+// it was cut, how long the whole was: 'eth0', 'xxxx...' (100000 bytes).
+std::string quote_input(std::string_view text, std::size_t cap = limits::kMaxQuoted);
 
 }  // namespace injector

@@ -11,6 +11,7 @@
 #include "common/json_reader.h"
 #include "daemon/tc/handles.h"
 #include "common/version.h"
+#include "common/strings.h"
 
 namespace injector {
 namespace {
@@ -84,7 +85,7 @@ http::Response guarded(Action action) {
   } catch (const NotFoundError& e) {
     return reply(404, error_json("not_found", e.what(), "id"));
   } catch (const std::exception& e) {
-    spdlog::error("request failed: {}", e.what());
+    spdlog::error("request failed: {}", printable(e.what(), std::string_view::npos));
     return reply(500, error_json("kernel_error", e.what()));
   }
 }
@@ -159,7 +160,7 @@ json ApiRouter::fault_json(const Fault& f) const {
 
 // PATCH /v1/faults/{id}: {"impairments": {...}, "lifetime": {"duration_ms": N}}.
 http::Response ApiRouter::update(const http::Request& request, const std::string& id) {
-  if (!engine_.find(id)) throw NotFoundError("no fault with id '" + id + "'");
+  if (!engine_.find(id)) throw NotFoundError("no fault with id " + quote_input(id));
   const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
     return reply(400, error_json("invalid_json", "request body is not valid JSON", "body", "{\"impairments\": {...}}"));
@@ -254,7 +255,7 @@ std::map<std::string, std::string> label_filter(const std::string& target) {
     const auto eq = param.find('=');
     const std::string name = percent_decoded(param.substr(0, eq), "query");
     if (name != "label" || eq == std::string_view::npos) {
-      throw FieldError("query." + name, "unknown query parameter", "label=KEY=VALUE (repeatable)");
+      throw FieldError("query." + printable(name), "unknown query parameter", "label=KEY=VALUE (repeatable)");
     }
     if (++count > limits::kMaxLabelFilters) {
       throw FieldError("query.label", "more than " + std::to_string(limits::kMaxLabelFilters) + " label filters",
@@ -311,7 +312,7 @@ http::Response ApiRouter::commit(const http::Request& request, const std::string
 http::Response ApiRouter::one_fault(const http::Request& request, const std::string& id) {
   if (request.method == "GET") {
     const Fault* f = engine_.find(id);
-    if (!f) throw NotFoundError("no fault with id '" + id + "'");
+    if (!f) throw NotFoundError("no fault with id " + quote_input(id));
     return reply(200, fault_json(*f));
   }
   if (request.method == "DELETE") {

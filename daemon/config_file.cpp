@@ -1,4 +1,5 @@
 #include "daemon/config_file.h"
+#include "common/strings.h"
 
 #include <iostream>
 #include <string>
@@ -37,8 +38,8 @@ void parse_with_config(CLI::App& app, int argc, const char* const* argv) {
     const std::string what = e.what();
     if (what.rfind(prefix, 0) != 0) throw;
     const CLI::Option* file = app.get_config_ptr();
-    throw CLI::ConfigError("config file " + (file ? file->as<std::string>() : std::string("?")) + ": unknown key '" +
-                           what.substr(prefix.size()) + "'; the keys are: " + known_keys(app));
+    throw CLI::ConfigError("config file " + (file ? file->as<std::string>() : std::string("?")) + ": unknown key " +
+                           quote_input(what.substr(prefix.size())) + "; the keys are: " + known_keys(app));
   }
 }
 

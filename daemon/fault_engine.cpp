@@ -10,6 +10,7 @@
 #include "common/field_error.h"
 #include "daemon/tc/handles.h"
 #include "daemon/tc/u32_keys.h"
+#include "common/strings.h"
 
 namespace injector {
 
@@ -97,7 +98,7 @@ std::pair<Fault, FaultEngine::SideRules> FaultEngine::build(FaultSpec spec, std:
   }
   const int ifindex = backend_.ifindex(spec.device);
   if (ifindex == 0) {
-    throw FieldError("device", "no device named '" + spec.device + "' in the daemon's network namespace",
+    throw FieldError("device", "no device named " + quote_input(spec.device) + " in the daemon's network namespace",
                      "an existing interface, e.g. eth0");
   }
   Fault fault;
@@ -186,7 +187,7 @@ void FaultEngine::uninstall(Fault& fault) {
 
 void FaultEngine::revert(const std::string& id) {
   auto it = faults_.find(id);
-  if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
+  if (it == faults_.end()) throw NotFoundError("no fault with id " + quote_input(id));
   const TrafficTotals last = last_traffic(it->second);  // the leaf or queue that counted goes next
   try {
     uninstall(it->second);
@@ -303,7 +304,7 @@ void FaultEngine::switch_flap(Fault& fault) {
 const Fault& FaultEngine::update(const std::string& id, const Impairments& impairments,
                                  std::optional<std::chrono::milliseconds> lifetime) {
   auto it = faults_.find(id);
-  if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
+  if (it == faults_.end()) throw NotFoundError("no fault with id " + quote_input(id));
   Fault& f = it->second;
   if (f.prepared) throw ConflictError("fault " + id + " is prepared, not active: commit it before changing it");
   FaultSpec spec = f.spec;

@@ -7,6 +7,7 @@
 
 #include "common/duration.h"
 #include "daemon/fault_engine.h"
+#include "common/strings.h"
 
 namespace injector {
 
@@ -47,7 +48,7 @@ void FaultEngine::stage(Fault& f, Direction side) {
 
 const Fault& FaultEngine::arm(const std::string& id, SteadyTime at) {
   auto it = faults_.find(id);
-  if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
+  if (it == faults_.end()) throw NotFoundError("no fault with id " + quote_input(id));
   if (!it->second.prepared) throw ConflictError("fault " + id + " is already active (commit it once)");
   if (at <= clock_()) return commit(id);
   it->second.commit_at = at;
@@ -62,7 +63,7 @@ const Fault& FaultEngine::commit(const std::string& id) {
 
 const Fault& FaultEngine::commit_now(const std::string& id) {
   auto it = faults_.find(id);
-  if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
+  if (it == faults_.end()) throw NotFoundError("no fault with id " + quote_input(id));
   Fault& f = it->second;
   if (!f.prepared) throw ConflictError("fault " + id + " is already active (commit it once)");
   try {

@@ -7,12 +7,13 @@
 #include "common/duration.h"
 #include "common/field_error.h"
 #include "daemon/fault_engine.h"
+#include "common/strings.h"
 
 namespace injector {
 
 const Fault& FaultEngine::renew(const std::string& id) {
   auto it = faults_.find(id);
-  if (it == faults_.end()) throw NotFoundError("no fault with id '" + id + "'");
+  if (it == faults_.end()) throw NotFoundError("no fault with id " + quote_input(id));
   Fault& f = it->second;
   if (!f.lease_deadline) {
     throw FieldError("lifetime.lease_ms", "fault " + id + " was applied without a lease, so there is none to renew",

@@ -24,6 +24,7 @@
 #include "daemon/security/privileges.h"
 #include "daemon/tc/classifier_switch.h"
 #include "daemon/tc/kernel_tc.h"
+#include "common/strings.h"
 
 namespace {
 
@@ -129,7 +130,9 @@ int serve(const Options& opt, const Access& access, injector::FaultEngine& engin
       injector::security::root_or_group(gid), access.audit.get());
   const auto handler = [&](const injector::http::Request& req) {
     auto response = gate.handle(req);
-    spdlog::info("{} {} {} -> {}", req.peer.identity(), req.method, req.target, response.status);
+    spdlog::info("{} {} {} -> {}", injector::printable(req.peer.identity(), injector::limits::kMaxLoggedTarget),
+                 injector::printable(req.method), injector::printable(req.target, injector::limits::kMaxLoggedTarget),
+                 response.status);
     expiry.rearm();
     return response;
   };

@@ -5,7 +5,8 @@
 // Besides ASan/UBSan, it checks what the API relies on:
 //  - decoding fails only with FieldError (anything else would be a 400
 //    "invalid_json" or a 500 instead of a 400 naming the field);
-//  - the 400 body for that FieldError can be serialised;
+//  - the 400 body for that FieldError can be serialised, and its field and
+//    message hold no raw control or invisible character (message_check.h);
 //  - whatever decodes survives the wire: to_json, dump, parse and decode again
 //    give the same spec (the daemon echoes specs back and journals them).
 
@@ -19,6 +20,7 @@
 #include "common/fault_json.h"
 #include "common/impairments_json.h"
 #include "common/json_reader.h"
+#include "fuzz/message_check.h"
 
 namespace {
 
@@ -45,8 +47,7 @@ Impairments decode_patch_body(const json& body) {
   return impairments_from_json(*imp);
 }
 
-// The API answers a FieldError with this body; dump() throws on invalid UTF-8.
-void serialise_error(const FieldError& e) { (void)error_json("invalid_field", e).dump(); }
+void serialise_error(const FieldError& e) { fuzzing::check_refusal(e); }
 
 void post(const json& body) {
   FaultSpec spec;

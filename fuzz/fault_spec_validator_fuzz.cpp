@@ -9,7 +9,10 @@
 //    layers scale them without checking again);
 //  - it survives the wire: the daemon's strict decoder takes to_json(spec)
 //    and gives back the same spec, so the CLI and the daemon agree on what is
-//    valid (SpecLimits: "both reject the same things").
+//    valid (SpecLimits: "both reject the same things");
+//  - a refusal's field and message are strict JSON text with no raw control
+//    or invisible character, whatever bytes the device or a label carried
+//    (message_check.h).
 //
 // The seeds in fuzz/corpus/fault_spec_validator_fuzz/ are inputs picked from a
 // run, named for what spec() below builds from them; changing spec() changes
@@ -26,6 +29,7 @@
 
 #include "common/fault_json.h"
 #include "common/impairments_json.h"
+#include "fuzz/message_check.h"
 
 namespace {
 
@@ -165,11 +169,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     validate(s.impairments);
     check_percentages(s.impairments);
     check_round_trip(s.impairments, [](const json& j) { return impairments_from_json(j); }, "impairments");
-  } catch (const FieldError&) {
+  } catch (const FieldError& e) {
+    fuzzing::check_refusal(e);
   }
   try {
     validate(s);
-  } catch (const FieldError&) {
+  } catch (const FieldError& e) {
+    fuzzing::check_refusal(e);
     return 0;
   }
   check_round_trip(s, [](const json& j) { return fault_spec_from_json(j); }, "spec");

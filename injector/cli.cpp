@@ -20,6 +20,7 @@
 #include "injector/output.h"
 #include "injector/playbook/playbook_cli.h"
 #include "injector/run/run_cli.h"
+#include "common/strings.h"
 
 namespace injector::cli {
 namespace {
@@ -221,7 +222,7 @@ std::vector<std::string> expand_targets(const std::vector<std::string>& values, 
       continue;
     }
     std::ifstream in(v.substr(1));
-    if (!in) throw FieldError(flag, "cannot read target file '" + v.substr(1) + "'");
+    if (!in) throw FieldError(flag, "cannot read target file " + quote_input(v.substr(1), limits::kMaxQuotedPath));
     std::string line;
     while (std::getline(in, line)) {
       line = line.substr(0, line.find('#'));

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "injector/tls_transport.h"
+#include "common/strings.h"
 
 namespace injector::client {
 namespace {
@@ -126,7 +127,7 @@ class Exchange {
 
 Endpoint parse_unix(std::string_view text, std::string_view path, const TlsFiles& tls) {
   const auto fail = [text](std::string_view why) {
-    return std::invalid_argument("daemon endpoint '" + std::string(text) + "': " + std::string(why));
+    return std::invalid_argument("daemon endpoint " + quote_input(text) + ": " + std::string(why));
   };
   if (path.empty()) throw fail("empty socket path; " + std::string(kExpected));
   if (path.find('\0') != std::string_view::npos) throw fail("socket path contains a NUL byte");
@@ -142,7 +143,7 @@ Endpoint parse_unix(std::string_view text, std::string_view path, const TlsFiles
 
 Endpoint parse_https(std::string_view text, std::string_view rest, TlsFiles tls) {
   const auto fail = [text](std::string_view why) {
-    return std::invalid_argument("daemon endpoint '" + std::string(text) + "': " + std::string(why));
+    return std::invalid_argument("daemon endpoint " + quote_input(text) + ": " + std::string(why));
   };
   if (rest.ends_with('/')) rest.remove_suffix(1);
   std::string_view host;
@@ -154,7 +155,7 @@ Endpoint parse_https(std::string_view text, std::string_view rest, TlsFiles tls)
     port = rest.substr(close + 2);
     ErrorCode ec;
     net::ip::make_address_v6(std::string(host), ec);
-    if (ec) throw fail("'" + std::string(host) + "' is not an IPv6 address");
+    if (ec) throw fail(quote_input(host) + " is not an IPv6 address");
   } else {
     const auto colon = rest.rfind(':');
     if (colon == std::string_view::npos) throw fail("no port; expected https://HOST:PORT, e.g. https://10.0.0.5:8443");
@@ -167,7 +168,7 @@ Endpoint parse_https(std::string_view text, std::string_view rest, TlsFiles tls)
   unsigned value = 0;
   const auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (port.empty() || err != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535) {
-    throw fail("port '" + std::string(port) + "' is not 1-65535");
+    throw fail("port " + quote_input(port) + " is not 1-65535");
   }
   const std::pair<const char*, const char*> needed[] = {
       {"--cert", "our client certificate, PEM"}, {"--key", "its private key, PEM"}, {"--ca", "the daemon's CA, PEM"}};
@@ -201,10 +202,10 @@ Endpoint Endpoint::parse(std::string_view text, TlsFiles tls) {
   if (text.starts_with(kUnixPrefix)) return parse_unix(text, text.substr(kUnixPrefix.size()), tls);
   if (text.starts_with(kHttpsPrefix)) return parse_https(text, text.substr(kHttpsPrefix.size()), std::move(tls));
   if (text.starts_with("http://")) {
-    throw std::invalid_argument("daemon endpoint '" + std::string(text) +
-                                "': plain http is not served; use https://HOST:PORT with --cert, --key and --ca");
+    throw std::invalid_argument("daemon endpoint " + quote_input(text) +
+                                ": plain http is not served; use https://HOST:PORT with --cert, --key and --ca");
   }
-  throw std::invalid_argument("daemon endpoint '" + std::string(text) + "': " + std::string(kExpected));
+  throw std::invalid_argument("daemon endpoint " + quote_input(text) + ": " + std::string(kExpected));
 }
 
 std::string Endpoint::to_string() const {

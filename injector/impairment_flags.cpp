@@ -7,6 +7,7 @@
 #include "common/duration.h"
 #include "common/field_error.h"
 #include "common/units.h"
+#include "common/strings.h"
 
 namespace injector::cli {
 namespace {
@@ -30,9 +31,9 @@ std::uint32_t gap_value(const std::string& text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), gap);
   const std::string allowed = "0 to " + std::to_string(ReorderImpairment::kMaxGap);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    throw FieldError("--gap", "'" + text + "' is not a whole number of packets", allowed);
+    throw FieldError("--gap", quote_input(text) + " is not a whole number of packets", allowed);
   }
-  if (gap > ReorderImpairment::kMaxGap) throw FieldError("--gap", "'" + text + "' is too large", allowed);
+  if (gap > ReorderImpairment::kMaxGap) throw FieldError("--gap", quote_input(text) + " is too large", allowed);
   return gap;
 }
 

@@ -1,4 +1,5 @@
 #include "daemon/http/peer.h"
+#include "common/strings.h"
 
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
@@ -13,7 +14,7 @@ std::string PeerCredentials::identity() const {
 
 TcpAddress TcpAddress::parse(std::string_view text, std::string_view flag) {
   const auto fail = [&](const std::string& why) {
-    return std::invalid_argument(std::string(flag) + " '" + std::string(text) + "': " + why +
+    return std::invalid_argument(std::string(flag) + " " + quote_input(text) + ": " + why +
                                  "; expected IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:8443 or [::1]:8443");
   };
   std::string_view host;
@@ -33,12 +34,12 @@ TcpAddress TcpAddress::parse(std::string_view text, std::string_view flag) {
   }
   boost::system::error_code ec;
   const auto ip = boost::asio::ip::make_address(std::string(host), ec);
-  if (ec || host.empty()) throw fail("'" + std::string(host) + "' is not an IP address");
+  if (ec || host.empty()) throw fail(quote_input(host) + " is not an IP address");
   if (text.starts_with('[') != ip.is_v6()) throw fail("only IPv6 addresses go in brackets");
   unsigned value = 0;
   const auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (port.empty() || err != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535) {
-    throw fail("port '" + std::string(port) + "' is not 1-65535");
+    throw fail("port " + quote_input(port) + " is not 1-65535");
   }
   return {ip.to_string(), static_cast<std::uint16_t>(value)};
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fault_json.h"
+#include "common/strings.h"
 
 namespace injector::security {
 
@@ -35,7 +36,8 @@ http::Response ApiGate::handle(const http::Request& request) const {
     response = serve(request);
   } else {
     spdlog::warn("refused uid {} gid {} pid {}: {} {} (not root nor in the allowed group)", request.peer.uid,
-                 request.peer.gid, request.peer.pid, request.method, request.target);
+                 request.peer.gid, request.peer.pid, printable(request.method),
+                 printable(request.target, limits::kMaxLoggedTarget));
     response = forbidden(request.peer);
   }
   // Summarizing reads both bodies (a fault may list 10,000 targets): only when auditing.
@@ -44,7 +46,7 @@ http::Response ApiGate::handle(const http::Request& request) const {
 }
 
 void ApiGate::refuse_handshake(const http::TcpAddress& remote, const std::string& reason) const {
-  spdlog::warn("refused TLS client {}: {}", remote.to_string(), reason);
+  spdlog::warn("refused TLS client {}: {}", remote.to_string(), printable(reason, limits::kMaxLoggedTarget));
   audit(refused_handshake(remote, reason, std::chrono::system_clock::now()));
 }
 

@@ -18,14 +18,16 @@ namespace {
 
 using nlohmann::json;
 constexpr std::string_view kFaultsPrefix = "/v1/faults/";
-// A refused or malformed body can carry anything; the log keeps a bounded slice.
-constexpr std::size_t kMaxValue = 64;
+// A refused or malformed body can carry anything; the log keeps a bounded,
+// printable slice of each value (common/strings.h), in both formats.
+constexpr std::size_t kMaxValue = limits::kMaxQuoted;
+constexpr std::size_t kMaxReason = 4 * kMaxValue;
 constexpr std::size_t kMaxKinds = 16;
 
-std::string bounded(std::string s) {
-  if (s.size() > kMaxValue) s = s.substr(0, kMaxValue) + "...";
-  return s;
-}
+std::string bounded(std::string_view s) { return printable(s, kMaxValue); }
+// The request target and a certificate's subject are kept whole (the server
+// bounds the target's length), escaped all the same.
+std::string whole(std::string_view s) { return printable(s, std::string_view::npos); }
 
 
 // What the request body says: device, targets and kinds for an apply, kinds for an update.
@@ -78,7 +80,9 @@ bool plain(std::string_view s) {
   return true;
 }
 
-std::string quoted(const std::string& s) {
+// A value in the text format: as it is when plain, else JSON-quoted so a
+// space cannot pass for the next key.
+std::string text_value(const std::string& s) {
   if (plain(s)) return s;
   return json(s).dump(-1, ' ', /*ensure_ascii=*/true, json::error_handler_t::replace);
 }
@@ -88,7 +92,7 @@ std::string quoted(const std::string& s) {
 AuditFormat parse_audit_format(const std::string& name) {
   if (name == "text") return AuditFormat::text;
   if (name == "json") return AuditFormat::json;
-  throw std::invalid_argument("--audit-format: '" + name + "' is not text or json");
+  throw std::invalid_argument("--audit-format: " + quote_input(name) + " is not text or json");
 }
 
 AuditRecord summarize(const http::Request& request, const http::Response& response,
@@ -96,9 +100,10 @@ AuditRecord summarize(const http::Request& request, const http::Response& respon
   AuditRecord r;
   r.time = when;
   r.peer = request.peer;
+  if (r.peer.certificate_subject) r.peer.certificate_subject = whole(*r.peer.certificate_subject);
   if (request.tcp) r.remote = request.tcp->remote.to_string();
   r.method = bounded(request.method);
-  r.path = request.target;
+  r.path = whole(request.target);
   r.status = response.status;
   const std::string path = request.target.substr(0, request.target.find('?'));
   if (path.starts_with(kFaultsPrefix)) r.fault_id = bounded(path.substr(kFaultsPrefix.size()));
@@ -113,7 +118,7 @@ AuditRecord refused_handshake(const http::TcpAddress& remote, const std::string&
   r.time = when;
   r.remote = remote.to_string();
   r.error = "tls_handshake";
-  r.reason = reason.substr(0, 4 * kMaxValue);
+  r.reason = printable(reason, kMaxReason);
   return r;
 }
 
@@ -123,11 +128,11 @@ namespace {
 std::string caller_text(const AuditRecord& r) {
   std::string who;
   if (r.peer.by_certificate()) {
-    who = " cert=" + quoted(*r.peer.certificate_subject);
+    who = " cert=" + text_value(*r.peer.certificate_subject);
   } else if (r.remote.empty()) {
     who = " uid=" + std::to_string(r.peer.uid) + " gid=" + std::to_string(r.peer.gid) + " pid=" + std::to_string(r.peer.pid);
   }
-  if (!r.remote.empty()) who += " remote=" + quoted(r.remote);
+  if (!r.remote.empty()) who += " remote=" + text_value(r.remote);
   return who;
 }
 
@@ -135,15 +140,15 @@ std::string caller_text(const AuditRecord& r) {
 
 std::string format_text(const AuditRecord& r) {
   std::string line = format_iso8601(r.time) + caller_text(r);
-  if (!r.method.empty()) line += " method=" + quoted(r.method) + " path=" + quoted(r.path);
-  if (!r.device.empty()) line += " device=" + quoted(r.device);
+  if (!r.method.empty()) line += " method=" + text_value(r.method) + " path=" + text_value(r.path);
+  if (!r.device.empty()) line += " device=" + text_value(r.device);
   if (r.targets) line += " targets=" + std::to_string(*r.targets);
-  if (!r.impairments.empty()) line += " impairments=" + quoted(join(r.impairments));
+  if (!r.impairments.empty()) line += " impairments=" + text_value(join(r.impairments));
   line += " status=" + std::to_string(r.status);
-  if (!r.fault_id.empty()) line += " fault=" + quoted(r.fault_id);
-  if (!r.reverted.empty()) line += " reverted=" + quoted(join(r.reverted));
-  if (!r.error.empty()) line += " error=" + quoted(r.error);
-  if (!r.reason.empty()) line += " reason=" + quoted(r.reason);
+  if (!r.fault_id.empty()) line += " fault=" + text_value(r.fault_id);
+  if (!r.reverted.empty()) line += " reverted=" + text_value(join(r.reverted));
+  if (!r.error.empty()) line += " error=" + text_value(r.error);
+  if (!r.reason.empty()) line += " reason=" + text_value(r.reason);
   return line;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/fault_json.h"
+#include "common/strings.h"
 
 namespace injector::security {
 namespace {
@@ -43,7 +44,7 @@ AllowedGroup resolve_group(const std::string& name) {
   group gr{};
   group* found = nullptr;
   const int rc = ::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found);
-  if (rc != 0 || found == nullptr) throw std::invalid_argument("--allow-group: no group named '" + name + "'");
+  if (rc != 0 || found == nullptr) throw std::invalid_argument("--allow-group: no group named " + quote_input(name));
   return {name, gr.gr_gid};
 }
 

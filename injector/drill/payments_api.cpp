@@ -1,4 +1,5 @@
 #include "injector/drill/payments_api.h"
+#include "common/strings.h"
 
 #include <httplib.h>
 
@@ -15,7 +16,7 @@ nlohmann::json PaymentRequest::to_json() const {
 HttpAddress parse_http_url(const std::string& url) {
   const std::string scheme = "http://";
   auto bad = [&url](const std::string& why) {
-    return std::invalid_argument("payment API URL '" + url + "': " + why + " (expected http://HOST:PORT)");
+    return std::invalid_argument("payment API URL " + quote_input(url) + ": " + why + " (expected http://HOST:PORT)");
   };
   if (url.rfind(scheme, 0) != 0) throw bad("only http:// is supported");
   std::string rest = url.substr(scheme.size());
@@ -38,11 +39,11 @@ ApiUrl parse_api_url(const std::string& url) {
   static const std::regex kUrl(R"((https?://(\[[0-9a-fA-F:.]+\]|[^\s/:?#@\[\]]+)(:([0-9]{1,5}))?)(/[^\s?#]*)?)");
   std::smatch m;
   if (!std::regex_match(url, m, kUrl)) {
-    throw std::invalid_argument("payment API URL '" + url + "': expected http(s)://HOST[:PORT][/PREFIX]");
+    throw std::invalid_argument("payment API URL " + quote_input(url) + ": expected http(s)://HOST[:PORT][/PREFIX]");
   }
   if (m[4].matched) {
     const int port = std::stoi(m[4].str());
-    if (port < 1 || port > 65535) throw std::invalid_argument("payment API URL '" + url + "': port must be 1-65535");
+    if (port < 1 || port > 65535) throw std::invalid_argument("payment API URL " + quote_input(url) + ": port must be 1-65535");
   }
   ApiUrl a{m[1].str(), m[5].str()};
   while (!a.prefix.empty() && a.prefix.back() == '/') a.prefix.pop_back();

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "injector/drill/probe_kinds.h"
+#include "common/strings.h"
 
 extern char** environ;
 
@@ -150,7 +151,7 @@ Observation check_command(const playbook::CommandProbe& p, std::chrono::millisec
   const int rc = spawn_child(pid, p.argv, child_end.fd);
   if (rc != 0) {
     // The system's answer to "run this": a missing program is a failed check.
-    return {Observed::kFail, "cannot run '" + p.argv[0] + "': " + std::strerror(rc), {}};
+    return {Observed::kFail, "cannot run " + quote_input(p.argv[0]) + ": " + std::strerror(rc), {}};
   }
   ::close(child_end.fd);
   child_end.fd = -1;

@@ -57,7 +57,7 @@ std::variant<double, std::string> one_value(const json& data) {
     }
     if (result[0].is_object() && result[0].contains("value")) v = sample_value(result[0]["value"]);
   } else {
-    return "result type '" + type + "' (expected vector or scalar)";
+    return "result type " + quote_input(type) + " (expected vector or scalar)";
   }
   if (!v) return std::string("a sample without a number");
   if (std::isnan(*v)) return std::string("the value is NaN");

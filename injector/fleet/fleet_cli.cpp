@@ -9,6 +9,7 @@
 #include "injector/fleet/fleet_output.h"
 #include "injector/fleet/operations.h"
 #include "injector/impairment_flags.h"
+#include "common/strings.h"
 
 namespace injector::fleet {
 namespace {
@@ -88,7 +89,7 @@ struct FleetCommands::Impl {
       return plan_partition(inv, g, one_way, plan_options());
     }
     const auto colon = between.find(':');
-    if (colon == std::string::npos) throw FieldError("--between", "'" + between + "' is not A:B", "two datacenter names, e.g. hz:sz");
+    if (colon == std::string::npos) throw FieldError("--between", quote_input(between) + " is not A:B", "two datacenter names, e.g. hz:sz");
     const std::string kind = link->get_subcommands().front()->get_name();
     return plan_link(inv, between.substr(0, colon), between.substr(colon + 1), one_way, cli::build_impairments(imp, kind),
                      plan_options());

@@ -11,6 +11,7 @@
 
 #include "common/field_error.h"
 #include "injector/http_client.h"
+#include "common/strings.h"
 
 namespace injector::fleet {
 namespace {
@@ -84,7 +85,7 @@ std::string indexed(const std::string& list, std::size_t i) { return list + "[" 
 void check_name(const std::string& field, const std::string& name) {
   static const std::regex kName("[a-z0-9][a-z0-9-]{0,62}");
   if (!std::regex_match(name, kName)) {
-    throw FieldError(field, "'" + name + "' is not a valid name", "[a-z0-9][a-z0-9-]*, at most 63 characters");
+    throw FieldError(field, quote_input(name) + " is not a valid name", "[a-z0-9][a-z0-9-]*, at most 63 characters");
   }
 }
 
@@ -139,7 +140,7 @@ Host read_host(const YAML::Node& node, const std::string& path, const std::strin
   }
   h.device = r.string("device");
   if (h.device.empty() || h.device.size() > 15 || h.device.find_first_of("/: \t") != std::string::npos) {
-    throw FieldError(r.at("device"), "'" + h.device + "' is not an interface name", "1-15 characters, no '/', ':' or spaces");
+    throw FieldError(r.at("device"), quote_input(h.device) + " is not an interface name", "1-15 characters, no '/', ':' or spaces");
   }
   const auto addresses = r.strings("addresses");
   if (addresses.empty()) throw FieldError(r.at("addresses"), "is empty", "at least one address");
@@ -161,7 +162,7 @@ void check_service_url(const std::string& field, const std::string& url) {
       R"((https?)://(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*):(\d{1,5})(/\S*)?)");
   std::smatch m;
   if (!std::regex_match(url, m, kUrl) || std::stoi(m[7].str()) < 1 || std::stoi(m[7].str()) > 65535) {
-    throw FieldError(field, "'" + url + "' is not a service URL", "http:// or https://, an address or name, a port 1-65535, an optional path; for example http://10.77.4.11:8080");
+    throw FieldError(field, quote_input(url) + " is not a service URL", "http:// or https://, an address or name, a port 1-65535, an optional path; for example http://10.77.4.11:8080");
   }
 }
 
@@ -174,7 +175,7 @@ Service read_service(const YAML::Node& node, const std::string& path) {
   if (std::ranges::find(kServiceKinds, s.kind) == std::end(kServiceKinds)) {
     std::string allowed;
     for (const char* k : kServiceKinds) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
-    throw FieldError(r.at("kind"), "unknown service kind '" + s.kind + "'", allowed);
+    throw FieldError(r.at("kind"), "unknown service kind " + quote_input(s.kind), allowed);
   }
   s.url = r.string("url");
   check_service_url(r.at("url"), s.url);
@@ -193,9 +194,9 @@ void read_services(MapReader& r, Inventory& inv) {
     const std::string path = indexed("services", i);
     Service s = read_service(list[i], path);
     for (const auto& other : inv.services) {
-      if (other.name == s.name) throw FieldError(path + ".name", "'" + s.name + "' appears twice");
+      if (other.name == s.name) throw FieldError(path + ".name", quote_input(s.name) + " appears twice");
     }
-    if (!inv.host(s.host)) throw FieldError(path + ".host", "no host named '" + s.host + "'", "one of the names under hosts");
+    if (!inv.host(s.host)) throw FieldError(path + ".host", "no host named " + quote_input(s.host), "one of the names under hosts");
     inv.services.push_back(std::move(s));
   }
 }
@@ -203,7 +204,7 @@ void read_services(MapReader& r, Inventory& inv) {
 void check_datacenters(const std::vector<Datacenter>& dcs) {
   for (std::size_t i = 0; i < dcs.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
-      if (dcs[i].name == dcs[j].name) throw FieldError(indexed("datacenters", i) + ".name", "'" + dcs[i].name + "' appears twice");
+      if (dcs[i].name == dcs[j].name) throw FieldError(indexed("datacenters", i) + ".name", quote_input(dcs[i].name) + " appears twice");
       for (const auto& a : dcs[i].cidrs) {
         for (const auto& b : dcs[j].cidrs) {
           if (overlaps(a, b)) {
@@ -220,10 +221,10 @@ void check_host(const Inventory& inv, std::size_t i) {
   const Host& h = inv.hosts[i];
   const std::string path = indexed("hosts", i);
   for (std::size_t j = 0; j < i; ++j) {
-    if (inv.hosts[j].name == h.name) throw FieldError(path + ".name", "'" + h.name + "' appears twice");
+    if (inv.hosts[j].name == h.name) throw FieldError(path + ".name", quote_input(h.name) + " appears twice");
   }
   const Datacenter* dc = inv.datacenter(h.datacenter);
-  if (!dc) throw FieldError(path + ".datacenter", "no datacenter named '" + h.datacenter + "'", "one of the names under datacenters");
+  if (!dc) throw FieldError(path + ".datacenter", "no datacenter named " + quote_input(h.datacenter), "one of the names under datacenters");
   for (std::size_t k = 0; k < h.addresses.size(); ++k) {
     bool inside = false;
     for (const auto& c : dc->cidrs) inside = inside || c.contains(h.addresses[k]);
@@ -288,7 +289,7 @@ Inventory parse_inventory(std::string_view yaml, const std::string& base_dir) {
   }
   MapReader r(root, "", {"version", "tls", "datacenters", "hosts", "services"});
   const std::string version = r.string("version");
-  if (version != "1" && version != "2") throw FieldError("version", "unknown format version '" + version + "'", "1 or 2");
+  if (version != "1" && version != "2") throw FieldError("version", "unknown format version " + quote_input(version), "1 or 2");
   Inventory inv;
   inv.version = version == "1" ? 1 : 2;
   const auto default_tls = tls_field(r, "tls", base_dir);
@@ -310,7 +311,7 @@ Inventory parse_inventory(std::string_view yaml, const std::string& base_dir) {
 
 Inventory load_inventory(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw FieldError("inventory", "cannot read '" + path + "'");
+  if (!in) throw FieldError("inventory", "cannot read " + quote_input(path, limits::kMaxQuotedPath));
   std::ostringstream text;
   text << in.rdbuf();
   const auto dir = std::filesystem::path(path).parent_path();

@@ -17,9 +17,9 @@ void check_groups(const Inventory& inv, const std::vector<std::vector<std::strin
     if (group.empty()) throw FieldError("--group", "a group is empty", "comma-separated datacenter names");
     for (const auto& dc : group) {
       if (!inv.datacenter(dc)) {
-        throw FieldError("--group", "no datacenter named '" + dc + "' in " + inv.path, join(inv.datacenter_names()));
+        throw FieldError("--group", "no datacenter named " + quote_input(dc) + " in " + inv.path, join(inv.datacenter_names()));
       }
-      if (!seen.insert(dc).second) throw FieldError("--group", "datacenter '" + dc + "' is in more than one group");
+      if (!seen.insert(dc).second) throw FieldError("--group", "datacenter " + quote_input(dc) + " is in more than one group");
     }
   }
 }
@@ -98,7 +98,7 @@ Plan plan_partition(const Inventory& inv, const std::vector<std::vector<std::str
 }
 
 Plan plan_isolate(const Inventory& inv, const std::string& dc, bool one_way, const PlanOptions& options) {
-  if (!inv.datacenter(dc)) throw FieldError("--isolate", "no datacenter named '" + dc + "' in " + inv.path, join(inv.datacenter_names()));
+  if (!inv.datacenter(dc)) throw FieldError("--isolate", "no datacenter named " + quote_input(dc) + " in " + inv.path, join(inv.datacenter_names()));
   std::vector<std::string> others;
   for (const auto& name : inv.datacenter_names()) {
     if (name != dc) others.push_back(name);
@@ -112,7 +112,7 @@ Plan plan_isolate(const Inventory& inv, const std::string& dc, bool one_way, con
 Plan plan_link(const Inventory& inv, const std::string& from, const std::string& to, bool one_way,
                const Impairments& impairments, const PlanOptions& options) {
   for (const auto* dc : {&from, &to}) {
-    if (!inv.datacenter(*dc)) throw FieldError("--between", "no datacenter named '" + *dc + "' in " + inv.path, join(inv.datacenter_names()));
+    if (!inv.datacenter(*dc)) throw FieldError("--between", "no datacenter named " + quote_input(*dc) + " in " + inv.path, join(inv.datacenter_names()));
   }
   if (from == to) throw FieldError("--between", "names the same datacenter twice", "two different datacenters, A:B");
   if (impairments.empty()) throw FieldError("impairments", "no impairment given");
@@ -125,7 +125,7 @@ Plan plan_link(const Inventory& inv, const std::string& from, const std::string&
 Plan plan_host(const Inventory& inv, const std::string& host, const std::string& device, const std::vector<Cidr>& to,
                const Impairments& impairments, const PlanOptions& options) {
   const Host* h = inv.host(host);
-  if (!h) throw FieldError("host", "no host named '" + host + "' in " + inv.path);
+  if (!h) throw FieldError("host", "no host named " + quote_input(host) + " in " + inv.path);
   if (to.empty()) throw FieldError("to", "no network given", "CIDRs such as 10.77.2.0/24");
   if (impairments.empty()) throw FieldError("impairments", "no impairment given");
   std::string targets;

@@ -6,6 +6,7 @@
 
 #include "injector/playbook/playbook_yaml.h"
 #include "injector/playbook/validate.h"
+#include "common/strings.h"
 
 namespace injector::playbook {
 namespace {
@@ -40,7 +41,7 @@ std::optional<fleet::Inventory> load_inventory_for(const std::string& playbook_p
   if (file.is_relative()) file = std::filesystem::path(playbook_path).parent_path() / file;
   std::ifstream probe(file);
   if (!probe && required) {
-    result.errors.emplace_back("inventory", "cannot read '" + file.string() + "'", "a readable inventory file, or --inventory");
+    result.errors.emplace_back("inventory", "cannot read " + quote_input(file.string(), limits::kMaxQuotedPath), "a readable inventory file, or --inventory");
     return std::nullopt;
   }
   if (!probe) {
@@ -63,7 +64,7 @@ CheckResult check_playbook_file(const std::string& path, const std::vector<std::
   const VarMap overrides = parse_var_flags(var_flags, result.errors);
   const auto text = read_text(path);
   if (!text) {
-    result.errors.emplace_back("playbook", "cannot read '" + path + "'");
+    result.errors.emplace_back("playbook", "cannot read " + quote_input(path, limits::kMaxQuotedPath));
     return result;
   }
   ParseResult parsed = parse_playbook(*text, overrides);

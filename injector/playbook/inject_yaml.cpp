@@ -6,6 +6,7 @@
 #include "common/input_limits.h"
 #include "injector/impairment_flags.h"
 #include "injector/playbook/sections.h"
+#include "common/strings.h"
 
 namespace injector::playbook {
 namespace {
@@ -73,7 +74,7 @@ PartitionTarget read_partition(const YAML::Node& node, const std::string& path, 
     const auto dcs = string_list(groups[i], at, errors).value_or(std::vector<std::string>{});
     if (groups[i].IsSequence() && dcs.empty()) errors.emplace_back(at, "is empty", "one or more datacenters");
     for (std::size_t j = 0; j < dcs.size(); ++j) {
-      if (!seen.insert(dcs[j]).second) errors.emplace_back(index_path(at, j), "'" + dcs[j] + "' is in two groups");
+      if (!seen.insert(dcs[j]).second) errors.emplace_back(index_path(at, j), quote_input(dcs[j]) + " is in two groups");
     }
     p.groups.push_back(dcs);
   }

@@ -2,6 +2,7 @@
 // datacenter must fail validation, not half-way through a drill.
 #include "injector/playbook/path.h"
 #include "injector/playbook/validate.h"
+#include "common/strings.h"
 
 namespace injector::playbook {
 namespace {
@@ -19,11 +20,11 @@ class NameCheck {
   }
   void datacenter(const std::string& name, const std::string& path) const {
     if (!name.empty() && !inv_.datacenter(name)) {
-      errors_.emplace_back(path, "no datacenter named '" + name + "' in " + where(), comma_list(inv_.datacenter_names()));
+      errors_.emplace_back(path, "no datacenter named " + quote_input(name) + " in " + where(), comma_list(inv_.datacenter_names()));
     }
   }
   void host(const std::string& name, const std::string& path) const {
-    if (!name.empty() && !inv_.host(name)) errors_.emplace_back(path, "no host named '" + name + "' in " + where(), comma_list(hosts_));
+    if (!name.empty() && !inv_.host(name)) errors_.emplace_back(path, "no host named " + quote_input(name) + " in " + where(), comma_list(hosts_));
   }
 
  private:

@@ -6,6 +6,7 @@
 #include "common/input_limits.h"
 #include "injector/playbook/path.h"
 #include "injector/playbook/sections.h"
+#include "common/strings.h"
 
 namespace injector::playbook {
 namespace {
@@ -32,7 +33,7 @@ std::optional<drill::StatusSpan> status_span(const YAML::Node& node, const std::
     const drill::StatusSpan s{std::stoi(m[1].str()), m[3].matched ? std::stoi(m[3].str()) : std::stoi(m[1].str())};
     if (s.low <= s.high) return s;
   }
-  errors.emplace_back(path, limits::quoted(*text) + " is not a status or a range", kStatusHint);
+  errors.emplace_back(path, quote_input(*text) + " is not a status or a range", kStatusHint);
   return std::nullopt;
 }
 
@@ -55,7 +56,7 @@ void read_request(const YAML::Node& node, const std::string& path, Errors& error
   const MapReader r(node, path, errors, {"method", "path", "headers", "body"});
   if (const auto method = r.text("method")) {
     if (std::find(std::begin(kPaymentMethods), std::end(kPaymentMethods), *method) == std::end(kPaymentMethods)) {
-      errors.emplace_back(r.at("method"), limits::quoted(*method) + " is not an HTTP method", "GET, POST, PUT, PATCH, DELETE");
+      errors.emplace_back(r.at("method"), quote_input(*method) + " is not an HTTP method", "GET, POST, PUT, PATCH, DELETE");
     }
     d.method = *method;
   }
@@ -79,7 +80,7 @@ drill::BodyMatch read_body_match(const MapReader& r, const char* key) {
   try {
     return drill::BodyMatch(*pattern);
   } catch (const std::invalid_argument& e) {
-    r.errors().emplace_back(r.at(key), limits::quoted(*pattern) + " is " + e.what(), "a PCRE regular expression");
+    r.errors().emplace_back(r.at(key), quote_input(*pattern) + " is " + e.what(), "a PCRE regular expression");
     return {};
   }
 }

@@ -5,6 +5,7 @@
 #include "common/input_limits.h"
 #include "injector/playbook/names.h"
 #include "injector/playbook/sections.h"
+#include "common/strings.h"
 
 namespace injector::playbook {
 namespace {
@@ -46,8 +47,8 @@ std::vector<Invariant> read_invariants(const YAML::Node& node, Errors& errors) {
   std::set<std::string> seen;
   for (std::size_t i = 0; i < names.size(); ++i) {
     const auto inv = invariant_from_string(names[i]);
-    if (!inv) errors.emplace_back(index_path("invariants", i), limits::quoted(names[i]) + " is not an invariant", invariant_names());
-    else if (!seen.insert(names[i]).second) errors.emplace_back(index_path("invariants", i), "'" + names[i] + "' appears twice");
+    if (!inv) errors.emplace_back(index_path("invariants", i), quote_input(names[i]) + " is not an invariant", invariant_names());
+    else if (!seen.insert(names[i]).second) errors.emplace_back(index_path("invariants", i), quote_input(names[i]) + " appears twice");
     else out.push_back(*inv);
   }
   return out;
@@ -67,7 +68,7 @@ auto read_list(const MapReader& r, const char* key, const char* of_what, Read re
 
 void read_header(const MapReader& r, Playbook& pb) {
   if (const auto version = r.text("version", Need::required); version && *version != "1") {
-    r.errors().emplace_back("version", "unknown format version " + limits::quoted(*version), "1");
+    r.errors().emplace_back("version", "unknown format version " + quote_input(*version), "1");
   }
   pb.name = r.text("name", Need::required).value_or("");
   if (r.has("name")) check_pattern(pb.name, "name", r.errors(), kPlaybookNamePattern, "playbook name");

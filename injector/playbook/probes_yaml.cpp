@@ -9,6 +9,7 @@
 #include "common/input_limits.h"
 #include "injector/playbook/names.h"
 #include "injector/playbook/sections.h"
+#include "common/strings.h"
 
 namespace injector::playbook {
 namespace {
@@ -19,14 +20,14 @@ constexpr const char* kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELE
 void check_regex(const std::optional<std::string>& text, const std::string& path, Errors& errors) {
   if (!text) return;
   if (const auto problem = drill::regex_problem(*text)) {
-    errors.emplace_back(path, limits::quoted(*text) + " is not a regular expression: " + *problem, "PCRE2 syntax");
+    errors.emplace_back(path, quote_input(*text) + " is not a regular expression: " + *problem, "PCRE2 syntax");
   }
 }
 
 void check_url(const std::optional<std::string>& url, const std::string& path, Errors& errors) {
   static const std::regex kUrl(R"(https?://[^\s/?#]+(/\S*)?)");
   if (url && !std::regex_match(*url, kUrl)) {
-    errors.emplace_back(path, limits::quoted(*url) + " is not an http(s) URL", "http://HOST[:PORT][/PATH] or https://...");
+    errors.emplace_back(path, quote_input(*url) + " is not an http(s) URL", "http://HOST[:PORT][/PATH] or https://...");
   }
 }
 
@@ -60,7 +61,7 @@ PrometheusProbe read_prometheus_probe(const YAML::Node& node, const std::string&
   p.query = r.text("query", Need::required).value_or("");
   if (const auto op = r.text("op", Need::required)) {
     const auto parsed = op_from_string(*op);
-    if (!parsed) errors.emplace_back(r.at("op"), limits::quoted(*op) + " is not a comparison", op_names());
+    if (!parsed) errors.emplace_back(r.at("op"), quote_input(*op) + " is not a comparison", op_names());
     p.op = parsed.value_or(CompareOp::ge);
   }
   p.value = r.number("value", Need::required).value_or(0);
@@ -94,7 +95,7 @@ void read_comparison(const MapReader& r, Expectation& e) {
   if (has_op) {
     if (const auto op = r.text("op", Need::required)) {
       e.op = op_from_string(*op);
-      if (!e.op) errors.emplace_back(r.at("op"), limits::quoted(*op) + " is not a comparison", op_names());
+      if (!e.op) errors.emplace_back(r.at("op"), quote_input(*op) + " is not a comparison", op_names());
     }
     if (const YAML::Node v = r.get("value", Need::required)) e.value = metric_value(v, r.at("value"), errors, e.metric).value_or(0);
   }
@@ -119,7 +120,7 @@ void read_metric(const MapReader& r, Expectation& e) {
     return;
   }
   e.metric = metric_from_string(*text);
-  if (!e.metric) r.errors().emplace_back(r.at("metric"), limits::quoted(*text) + " is not a metric", metric_names());
+  if (!e.metric) r.errors().emplace_back(r.at("metric"), quote_input(*text) + " is not a metric", metric_names());
 }
 
 }  // namespace
@@ -128,7 +129,7 @@ HttpCall read_http_call(const MapReader& r) {
   HttpCall call;
   if (const auto method = r.text("method")) {
     if (std::find(std::begin(kMethods), std::end(kMethods), *method) == std::end(kMethods)) {
-      r.errors().emplace_back(r.at("method"), limits::quoted(*method) + " is not an HTTP method", "GET, HEAD, POST, PUT, PATCH, DELETE");
+      r.errors().emplace_back(r.at("method"), quote_input(*method) + " is not an HTTP method", "GET, HEAD, POST, PUT, PATCH, DELETE");
     }
     call.method = *method;
   }
@@ -150,7 +151,7 @@ std::optional<StatusRange> read_status_range(const MapReader& r, const char* key
     const StatusRange range{std::stoi(m[1].str()), m[3].matched ? std::stoi(m[3].str()) : std::stoi(m[1].str())};
     if (range.low <= range.high) return range;
   }
-  r.errors().emplace_back(r.at(key), limits::quoted(*text) + " is not a status or a range", "a code such as 204, or a range such as 200-299 (100-599)");
+  r.errors().emplace_back(r.at(key), quote_input(*text) + " is not a status or a range", "a code such as 204, or a range such as 200-299 (100-599)");
   return std::nullopt;
 }
 

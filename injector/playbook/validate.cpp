@@ -8,6 +8,7 @@
 #include "common/duration.h"
 #include "injector/playbook/names.h"
 #include "injector/playbook/path.h"
+#include "common/strings.h"
 
 namespace injector::playbook {
 namespace {
@@ -37,7 +38,7 @@ void check_unique(const std::vector<Item>& items, Errors& errors) {
   for (const auto& item : items) {
     if (item.name.empty()) continue;
     const auto [it, fresh] = first.emplace(item.name, item.path);
-    if (!fresh) errors.emplace_back(item.path + ".name", "'" + item.name + "' is also the name of " + it->second, "unique names");
+    if (!fresh) errors.emplace_back(item.path + ".name", quote_input(item.name) + " is also the name of " + it->second, "unique names");
   }
 }
 
@@ -46,7 +47,7 @@ std::map<std::string, const Step*> unique_ids(const Playbook& pb, Errors& errors
   each_step(pb.steps, [&](const Step& s) {
     if (s.id.empty()) return;
     const auto [it, fresh] = ids.emplace(s.id, &s);
-    if (!fresh) errors.emplace_back(s.path + ".id", "'" + s.id + "' is also the id of " + it->second->path, "unique ids");
+    if (!fresh) errors.emplace_back(s.path + ".id", quote_input(s.id) + " is also the id of " + it->second->path, "unique ids");
   });
   return ids;
 }
@@ -60,12 +61,12 @@ class References {
     const auto earlier = earlier_.find(id);
     if (earlier != earlier_.end()) {
       if (inject_only && !std::holds_alternative<InjectStep>(earlier->second->action)) {
-        errors_.emplace_back(path, "'" + id + "' is not an inject step", candidates(true));
+        errors_.emplace_back(path, quote_input(id) + " is not an inject step", candidates(true));
       }
       return;
     }
-    errors_.emplace_back(path, all_.contains(id) ? "'" + id + "' is not earlier: it runs later or alongside"
-                                                 : "no step has the id '" + id + "'",
+    errors_.emplace_back(path, all_.contains(id) ? quote_input(id) + " is not earlier: it runs later or alongside"
+                                                 : "no step has the id " + quote_input(id),
                          candidates(inject_only));
   }
   // Ids become visible to later steps once their step (a whole parallel group) is done.
@@ -125,7 +126,7 @@ void check_metrics(const Playbook& pb, Errors& errors) {
     if (!e->metric) continue;
     if (*e->metric == Metric::probe) {
       const bool known = std::ranges::any_of(pb.probes, [&](const Probe& p) { return p.name == e->probe; });
-      if (!known) errors.emplace_back(e->path + ".metric", "no probe named '" + e->probe + "'", probe_names(pb));
+      if (!known) errors.emplace_back(e->path + ".metric", "no probe named " + quote_input(e->probe), probe_names(pb));
       if (!e->dc.empty()) errors.emplace_back(e->path + ".dc", "applies to payment metrics only", "no dc with probe.<name>");
     } else if (!payments) {
       errors.emplace_back(e->path + ".metric", std::string(to_string(*e->metric)) + " measures the payment workload, and there is none",

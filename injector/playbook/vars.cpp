@@ -4,6 +4,7 @@
 
 #include "common/input_limits.h"
 #include "injector/playbook/path.h"
+#include "common/strings.h"
 
 namespace injector::playbook {
 namespace {
@@ -17,7 +18,7 @@ std::string declared_names(const VarMap& vars) {
 // The value of one ${...} reference, or an error at `path`.
 std::string resolve(const std::string& name, const VarMap& vars, const std::string& path, Errors& errors) {
   if (!valid_var_name(name)) {
-    errors.emplace_back(path, "'${" + limits::shortened(name) + "}' is not a variable reference",
+    errors.emplace_back(path, "'${" + printable(name) + "}' is not a variable reference",
                         std::string("${NAME} with NAME ") + kVarNamePattern + ", or $${ for a literal ${");
     return {};
   }
@@ -41,7 +42,7 @@ VarMap parse_var_flags(const std::vector<std::string>& flags, Errors& errors) {
     const auto eq = flag.find('=');
     const std::string name = flag.substr(0, eq);
     if (eq == std::string::npos || !valid_var_name(name)) {
-      errors.emplace_back("--var", limits::quoted(flag) + " is not NAME=VALUE", std::string("NAME ") + kVarNamePattern);
+      errors.emplace_back("--var", quote_input(flag) + " is not NAME=VALUE", std::string("NAME ") + kVarNamePattern);
     } else if (name == kBuiltinName) {
       errors.emplace_back("--var", "${name} is the playbook's name and cannot be set", "any other NAME");
     } else {

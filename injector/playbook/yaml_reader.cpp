@@ -9,6 +9,7 @@
 #include "common/duration.h"
 #include "common/input_limits.h"
 #include "common/units.h"
+#include "common/strings.h"
 
 namespace injector::playbook {
 namespace {
@@ -45,7 +46,7 @@ std::optional<Millis> duration_value(const YAML::Node& node, const std::string& 
   try {
     return parse_duration(*text);
   } catch (const std::invalid_argument&) {
-    errors.emplace_back(path, limits::quoted(*text) + " is not a duration",
+    errors.emplace_back(path, quote_input(*text) + " is not a duration",
                         std::string("a number with a unit ms, s, m or h, such as 250ms, 2s, 5m, 1h30m") +
                             (zero == Zero::allowed ? ", or 0s" : ", more than 0"));
     return std::nullopt;
@@ -60,7 +61,7 @@ std::optional<long long> integer_value(const YAML::Node& node, const std::string
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
   const std::string allowed = "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
   if (text->empty() || ec != std::errc() || end != text->data() + text->size()) {
-    errors.emplace_back(path, limits::quoted(*text) + " is not a whole number", allowed);
+    errors.emplace_back(path, quote_input(*text) + " is not a whole number", allowed);
     return std::nullopt;
   }
   if (v < min || v > max) {
@@ -76,7 +77,7 @@ std::optional<double> number_value(const YAML::Node& node, const std::string& pa
   double v = 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
   if (text->empty() || ec != std::errc() || end != text->data() + text->size() || !std::isfinite(v)) {
-    errors.emplace_back(path, limits::quoted(*text) + " is not a number", "a number such as 3, 0.99 or -1.5");
+    errors.emplace_back(path, quote_input(*text) + " is not a number", "a number such as 3, 0.99 or -1.5");
     return std::nullopt;
   }
   return v;
@@ -87,7 +88,7 @@ std::optional<bool> bool_value(const YAML::Node& node, const std::string& path, 
   if (!text) return std::nullopt;
   if (*text == "true" || *text == "True" || *text == "TRUE") return true;
   if (*text == "false" || *text == "False" || *text == "FALSE") return false;
-  errors.emplace_back(path, limits::quoted(*text) + " is not a boolean", "true or false");
+  errors.emplace_back(path, quote_input(*text) + " is not a boolean", "true or false");
   return std::nullopt;
 }
 
@@ -99,14 +100,14 @@ std::optional<double> fraction_value(const YAML::Node& node, const std::string& 
     try {
       return parse_percent(*text) / 100;
     } catch (const std::invalid_argument&) {
-      errors.emplace_back(path, limits::quoted(*text) + " is not a percentage", allowed);
+      errors.emplace_back(path, quote_input(*text) + " is not a percentage", allowed);
       return std::nullopt;
     }
   }
   Errors ignored;
   const auto v = number_value(node, path, ignored);
   if (!v || *v < 0 || *v > 1) {
-    errors.emplace_back(path, limits::quoted(*text) + " is not a fraction", allowed);
+    errors.emplace_back(path, quote_input(*text) + " is not a fraction", allowed);
     return std::nullopt;
   }
   return v;
@@ -147,7 +148,7 @@ std::optional<StringMap> string_map(const YAML::Node& node, const std::string& p
 void check_pattern(const std::string& value, const std::string& path, Errors& errors, const char* pattern,
                    const char* what) {
   if (!std::regex_match(value, std::regex(pattern))) {
-    errors.emplace_back(path, limits::quoted(value) + " is not a valid " + what, pattern);
+    errors.emplace_back(path, quote_input(value) + " is not a valid " + what, pattern);
   }
 }
 

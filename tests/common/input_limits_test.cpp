@@ -11,6 +11,7 @@
 
 #include "common/fault_json.h"
 #include "common/field_error.h"
+#include "common/strings.h"
 
 namespace {
 
@@ -177,9 +178,9 @@ TEST(InputLimits, AQuotedValueIsCutOnACharacterBoundary) {
   for (std::size_t pad = 56; pad < 68; ++pad) {  // every offset of a 2-, 3- and 4-byte character at the cut
     std::string value(pad, '@');
     for (int i = 0; i < 10; ++i) value += "\xC4\xBF\xE2\x82\xAC\xF0\x9F\x98\x80";
-    const std::string q = limits::quoted(value);
+    const std::string q = injector::quote_input(value);
     EXPECT_NO_THROW((void)json(q).dump()) << "pad " << pad;
-    EXPECT_NO_THROW((void)json(limits::shortened(value)).dump()) << "pad " << pad;
+    EXPECT_NO_THROW((void)json(injector::printable(value)).dump()) << "pad " << pad;
     EXPECT_LE(q.size(), limits::kMaxQuoted + 30) << q;
   }
   json j = base();

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/input_limits.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
@@ -114,12 +115,41 @@ TEST(AuditLog, HostileValuesAreQuotedAndBoundedNeverSplitTheLine) {
                              {400, "not json"}, kWhen);
   const std::string text = format_text(rec);
   EXPECT_EQ(text.find('\n'), std::string::npos) << text;
-  EXPECT_NE(text.find(R"(device="eth0\nuid=0 status=201 xxx)"), std::string::npos) << text;
+  // printable() wrote the newline as \n, and the text format's JSON quoting doubled its backslash.
+  EXPECT_NE(text.find(R"(device="eth0\\nuid=0 status=201 xxx)"), std::string::npos) << text;
   EXPECT_NE(text.find(R"(impairments="a b")"), std::string::npos) << text;
   EXPECT_LT(text.size(), 300u) << "a 200-byte device name is cut short";
   const std::string js = format_json(rec);
   EXPECT_EQ(js.find('\n'), std::string::npos) << js;
-  EXPECT_EQ(json::parse(js)["device"].get<std::string>().substr(0, 5), "eth0\n");
+  EXPECT_EQ(json::parse(js)["device"].get<std::string>().substr(0, 6), "eth0\\n");
+}
+
+// Issue 15 section 2: values are cut on a character boundary and escaped by
+// the one helper (common/strings.h printable), in both formats: a 2-byte
+// character across the cut, invalid bytes in the path, a terminal escape and
+// a right-to-left override in the certificate subject and the handshake reason.
+TEST(AuditLog, NonAsciiAndOverlongValuesAreCutOnCharactersAndEscaped) {
+  const std::string device = std::string(63, 'd') + "\xD5\xA2" + std::string(100, 'e');
+  Request req = request("POST", "/v1/faults/\xFF\xC3x", json{{"device", device}, {"impairments", {{"cut", json::object()}}}}.dump());
+  req.peer = {};
+  req.peer.certificate_subject = "CN=\x1B[2Jadmin\xE2\x80\xAE";
+  req.tcp = injector::http::TcpConnection{{"10.0.0.1", 8443}, {"10.0.0.9", 41234}};
+  const auto rec = summarize(req, {400, R"({"error": {"code": "invalid_field"}})"}, kWhen);
+  EXPECT_EQ(rec.device, std::string(63, 'd') + "...") << "the character that does not fit whole is left out";
+  EXPECT_EQ(rec.path, "/v1/faults/\\xFF\\xC3x");
+  EXPECT_EQ(*rec.peer.certificate_subject, "CN=\\x1B[2Jadmin\\u{202E}");
+  for (const std::string& line : {format_text(rec), format_json(rec)}) {
+    EXPECT_NO_THROW((void)json(line).dump()) << "valid UTF-8: " << line;
+    for (const unsigned char c : line) EXPECT_TRUE(c >= 0x20 && c < 0x7F) << "byte " << int(c) << " in " << line;
+  }
+  const json j = json::parse(format_json(rec));
+  EXPECT_EQ(j["device"], rec.device);
+  EXPECT_EQ(j["path"], rec.path);
+  EXPECT_EQ(j["cert"], *rec.peer.certificate_subject);
+  const auto refused = injector::security::refused_handshake({"10.0.0.9", 5555}, "bad \x1B[31m\xC3 " + std::string(500, 'r'), kWhen);
+  EXPECT_EQ(refused.reason.substr(0, 17), "bad \\x1B[31m\\xC3 ");
+  EXPECT_LE(refused.reason.size(), 4 * injector::limits::kMaxQuoted + 3);
+  EXPECT_EQ(json::parse(format_json(refused))["reason"], refused.reason);
 }
 
 TEST(AuditLog, BodiesThatAreNotJsonStillLogTheCall) {
