@@ -48,12 +48,12 @@ std::vector<Case> cases() {
     return a;
   };
   return {
-      {"dev", {"fault", "apply", "--daemon", kNowhere, "cut", "--dev", n, "--to", "10.0.0.0/8"}, "device"},
+      {"dev", {"fault", "apply", "--daemon", kNowhere, "cut", "--dev", n, "--to", "10.0.0.0/8"}, "--dev"},
       {"to", fault_apply("cut", {"--to", n}), "--to"},
       {"to file", fault_apply("cut", {"--to", "@/nonexistent/" + n}), "--to"},
       {"for", fault_apply("cut", with_to({"--for", n})), "--for"},
       {"lease", fault_apply("cut", with_to({"--lease", n})), "--lease"},
-      {"label", fault_apply("cut", with_to({"--label", n})), "labels"},
+      {"label", fault_apply("cut", with_to({"--label", n})), "--label"},
       {"proto", fault_apply("cut", with_to({"--proto", n})), "protocol"},
       {"dport", fault_apply("cut", with_to({"--proto", "tcp", "--dport", n})), "--dport"},
       {"direction", fault_apply("cut", with_to({"--direction", n})), "direction"},
